@@ -1,0 +1,5 @@
+"""``python -m qabot`` runs the command line."""
+
+from qabot.cli.app import main
+
+main()

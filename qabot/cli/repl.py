@@ -1,0 +1,96 @@
+"""The interactive prompt: ask questions, page through results, inspect sources.
+
+Ctrl-C clears the line, Ctrl-D (or ``/quit``) leaves. With a terminal the prompt has
+history and line editing (prompt_toolkit); with piped input it reads plain lines, so
+scripts and tests drive it the same way.
+
+Example:
+    $ qabot repl --notes seeds
+    qabot> 梯度检查点是什么？
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from qabot.cli.render import render_answer, render_sources, render_stats
+from qabot.pipeline import QAPipeline
+from qabot.schema import Answer
+
+PROMPT = "qabot> "
+HELP = """Type a question and press Enter. Commands:
+  /more     the next results for the last question
+  /sources  the full quoted snippets of the last answer
+  /stats    what is indexed: files, notes, snippets, skipped files
+  /help     this text
+  /quit     leave (or Ctrl-D)"""
+
+
+class Repl:
+    """A read-answer loop over one pipeline; keeps the last question for ``/more``."""
+
+    def __init__(self, pipeline: QAPipeline, console: Console) -> None:
+        self.pipeline = pipeline
+        self.console = console
+        self.last: Answer | None = None
+
+    def run(self, read_line: Callable[[], str]) -> None:
+        """Loop until ``read_line`` raises ``EOFError`` or the user quits."""
+        self.console.print("qabot: ask about the notes. /help for commands, Ctrl-D to leave.")
+        while True:
+            try:
+                line = read_line().strip()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            if not self.handle(line):
+                break
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; ``False`` means quit."""
+        command = line.lower()
+        if command in ("/quit", "/exit", "/q"):
+            return False
+        if command == "/help":
+            self.console.print(HELP, highlight=False)
+        elif command == "/stats":
+            render_stats(self.console, self.pipeline.index.stats)
+        elif command == "/sources":
+            render_sources(self.console, self.last)
+        elif command == "/more":
+            self._more()
+        elif command.startswith("/"):
+            self.console.print(f"Unknown command {line.split()[0]!r}. /help lists the commands.")
+        elif line:
+            self.last = self.pipeline.ask(line)
+            render_answer(self.console, self.last)
+        return True
+
+    def _more(self) -> None:
+        if self.last is None or self.last.abstained:
+            self.console.print("Nothing to show more of: ask a question first.")
+            return
+        if not self.last.has_more:
+            self.console.print("No more results for that question.")
+            return
+        self.last = self.pipeline.ask(self.last.question, page=self.last.page + 1)
+        render_answer(self.console, self.last)
+
+
+def line_reader() -> Callable[[], str]:
+    """prompt_toolkit with history on a terminal, plain ``input`` otherwise."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return lambda: input()
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "qabot"
+    state.mkdir(parents=True, exist_ok=True)
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(state / "history")))
+    return lambda: session.prompt(PROMPT)
