@@ -1,0 +1,46 @@
+from qabot.ingest.splitter import SentenceSplitter
+
+
+def spans(text: str, **bounds: int) -> list[str]:
+    return [piece for piece, _, _ in SentenceSplitter(**bounds).split(text)]
+
+
+def test_splits_on_chinese_and_western_sentence_ends() -> None:
+    text = "第一句话在这里。第二句话呢？Third sentence here! Fourth one; 第五句话在这里"
+    assert spans(text, min_chars=4) == [
+        "第一句话在这里。",
+        "第二句话呢？",
+        "Third sentence here!",
+        "Fourth one;",
+        "第五句话在这里",
+    ]
+
+
+def test_offsets_point_at_the_text() -> None:
+    text = "  AdamW 是默认优化器。 它把权重衰减解耦了！\n下一行"
+    for piece, start, end in SentenceSplitter(min_chars=2).split(text):
+        assert text[start:end] == piece
+
+
+def test_version_numbers_do_not_end_sentences() -> None:
+    assert spans("Qwen1.5 and DeepSeek-V3.1 are models. Next one here.", min_chars=4) == [
+        "Qwen1.5 and DeepSeek-V3.1 are models.",
+        "Next one here.",
+    ]
+
+
+def test_short_pieces_join_their_neighbour() -> None:
+    assert spans("简介。模型结构很简单。", min_chars=6) == ["简介。模型结构很简单。"]
+
+
+def test_long_sentences_are_cut_at_a_soft_break_within_bounds() -> None:
+    text = "，".join(["这是一个很长的分句"] * 40) + "。"
+    pieces = spans(text, min_chars=4, max_chars=60)
+    assert all(len(piece) <= 60 for piece in pieces)
+    assert "".join(pieces) == text
+    assert all(piece.endswith(("，", "。")) for piece in pieces)
+
+
+def test_unbreakable_text_is_cut_hard_at_the_limit() -> None:
+    pieces = spans("x" * 250, max_chars=100)
+    assert [len(piece) for piece in pieces] == [100, 100, 50]
