@@ -1,0 +1,306 @@
+"""A fake Telegram user driving telegram-test-api's user-side ("client") HTTP API.
+
+The emulator's client API (``POST /sendMessage``, ``/sendCommand``, ``/sendCallback``,
+``/getUpdates``, ``/getUpdatesHistory``, JSON bodies with the bot token) stores updates
+for the bot and lets the user read what the bot sent to a chat. :class:`FakeUser`
+builds updates the way the real API shapes them (``from``, ``chat``, ``entities``,
+``reply_to_message``, ``callback_query.message``) so that PTB's handlers and filters
+match them.
+
+The methods are ``async`` because the bot under test runs in the same event loop:
+a blocking wait would stall the bot it is waiting for.
+
+Usage::
+
+    alice = FakeUser(emulator.url, token)                       # private chat
+    group = FakeUser(emulator.url, token, chat_type="supergroup", chat_id=-1001)
+    await alice.send_message("hello")
+    reply = await alice.wait_for_reply()
+    assert reply["text"] == "hello" and reply["parse_mode"] is None
+    await group.send_command("/ask", "what is BM25?", mention_bot=True)
+    await alice.press_button(reply, data="more")
+    edited = await alice.wait_for_edit(reply)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import time
+from typing import Any, Literal, TypedDict
+
+import httpx
+from harness_compat import BOT_USERNAME, bot_user, to_seconds
+
+ChatType = Literal["private", "group", "supergroup"]
+
+
+class BotReply(TypedDict):
+    """A message the bot sent, as the emulator stored it (edits merged in).
+
+    ``raw`` is the bot's request as the emulator kept it: form values are strings
+    there, except ``reply_markup`` and ``entities``, which it parses.
+    """
+
+    message_id: int
+    chat_id: int
+    date: int
+    text: str | None
+    parse_mode: str | None
+    entities: list[dict[str, Any]] | None
+    reply_markup: dict[str, Any] | None
+    reply_to_message_id: int | None
+    raw: dict[str, Any]
+
+
+def _json_field(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        return json.loads(value)
+    return value
+
+
+def to_bot_reply(entry: dict[str, Any]) -> BotReply:
+    """Convert an entry of the emulator's bot-message storage into a :class:`BotReply`."""
+    message = entry["message"]
+    reply_parameters = _json_field(message.get("reply_parameters"))
+    reply_to = (
+        reply_parameters.get("message_id")
+        if isinstance(reply_parameters, dict)
+        else message.get("reply_to_message_id")
+    )
+    return BotReply(
+        message_id=int(entry["messageId"]),
+        chat_id=int(message["chat_id"]),
+        date=to_seconds(int(entry["time"])),
+        text=message.get("text"),
+        parse_mode=message.get("parse_mode"),
+        entities=_json_field(message.get("entities")),
+        reply_markup=_json_field(message.get("reply_markup")),
+        reply_to_message_id=int(reply_to) if reply_to is not None else None,
+        raw=message,
+    )
+
+
+@dataclasses.dataclass
+class FakeUser:
+    """One user in one chat with the bot whose token is ``bot_token``.
+
+    ``chat_id`` (when 0) defaults to ``user_id`` for a private chat and to a negative id derived
+    from it for groups (``-user_id`` for "group", ``-100<user_id>`` for "supergroup").
+    For several members of one group use :meth:`as_member`. Two ``FakeUser`` objects
+    reading the same chat compete: the emulator marks bot messages read for everyone.
+    """
+
+    emulator_url: str
+    bot_token: str
+    user_id: int = 1001
+    first_name: str = "Alice"
+    username: str | None = "alice"
+    chat_type: ChatType = "private"
+    chat_id: int = 0  # 0: derived from user_id and chat_type
+    chat_title: str = "Study group"
+    poll_interval: float = 0.05
+    # Replies fetched from the emulator (which marks them read) but not yet returned.
+    _unread: list[BotReply] = dataclasses.field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.emulator_url = self.emulator_url.rstrip("/")
+        if not self.chat_id:
+            self.chat_id = {
+                "private": self.user_id,
+                "group": -self.user_id,
+                "supergroup": -int(f"100{self.user_id}"),
+            }[self.chat_type]
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        """The ``Chat`` object of this user's chat."""
+        if self.chat_type == "private":
+            chat = {"id": self.chat_id, "type": "private", "first_name": self.first_name}
+            return chat | ({"username": self.username} if self.username else {})
+        return {"id": self.chat_id, "type": self.chat_type, "title": self.chat_title}
+
+    @property
+    def user(self) -> dict[str, Any]:
+        """The ``User`` object sent as ``from``."""
+        user = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        return user | ({"username": self.username} if self.username else {})
+
+    def as_member(self, user_id: int, first_name: str, username: str | None = None) -> FakeUser:
+        """Another user in the same chat (e.g. a second member of a group)."""
+        return dataclasses.replace(
+            self, user_id=user_id, first_name=first_name, username=username, chat_id=self.chat_id
+        )
+
+    # -- sending -------------------------------------------------------------------
+    async def send_message(
+        self,
+        text: str,
+        *,
+        entities: list[dict[str, Any]] | None = None,
+        reply_to: BotReply | None = None,
+    ) -> int:
+        """Send a text message; ``reply_to`` makes it a reply. Returns its message_id.
+
+        Entity offsets and lengths count UTF-16 code units, as on the real API.
+        """
+        message = self._message(text, entities)
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to["message_id"],
+                "date": reply_to["date"],
+                "chat": self.chat,
+                "from": bot_user(self.bot_token),
+                "text": reply_to["text"] or "",
+            }
+        return await self._send("/sendMessage", message)
+
+    async def send_command(self, command: str, args: str = "", *, mention_bot: bool = False) -> int:
+        """Send ``/command[@Bot] [args]`` with the ``bot_command`` entity PTB needs.
+
+        ``command`` may already carry a ``@username`` (e.g. to address another bot).
+        """
+        if not command.startswith("/"):
+            raise ValueError(f"commands start with '/': {command!r}")
+        if mention_bot:
+            command = f"{command}@{BOT_USERNAME}"
+        text = f"{command} {args}" if args else command
+        entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+        return await self._send("/sendCommand", self._message(text, [entity]))
+
+    async def send_mention(self, text: str) -> int:
+        """Send ``@Bot <text>`` with a ``mention`` entity for the bot's username."""
+        mention = f"@{BOT_USERNAME}"
+        entity = {"type": "mention", "offset": 0, "length": _utf16_len(mention)}
+        return await self.send_message(f"{mention} {text}", entities=[entity])
+
+    async def press_button(
+        self, reply: BotReply, *, data: str | None = None, text: str | None = None
+    ) -> str:
+        """Press the inline button of ``reply`` with this callback ``data`` or label ``text``.
+
+        Returns the callback data sent. Raises ``LookupError`` if there is no such button.
+        """
+        if (data is None) == (text is None):
+            raise ValueError("pass exactly one of data= or text=")
+        markup = reply["reply_markup"] or {}
+        buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
+        key, wanted = ("callback_data", data) if data is not None else ("text", text)
+        button = next((b for b in buttons if "callback_data" in b and b.get(key) == wanted), None)
+        if button is None:
+            raise LookupError(f"no callback button with {key}={wanted!r} in {buttons}")
+        message = {
+            "message_id": reply["message_id"],
+            "date": reply["date"],
+            "chat": self.chat,
+            "from": bot_user(self.bot_token),
+            "text": reply["text"] or "",
+            "reply_markup": reply["reply_markup"],
+        }
+        callback = {
+            "botToken": self.bot_token,
+            "from": self.user,
+            "message": message,
+            "chat_instance": f"emulator-{self.chat_id}",
+            "data": button["callback_data"],
+        }
+        await self._post("/sendCallback", callback)
+        return str(button["callback_data"])
+
+    # -- reading -------------------------------------------------------------------
+    async def wait_for_replies(self, count: int = 1, timeout: float = 5.0) -> list[BotReply]:
+        """Wait for the next ``count`` bot messages to this chat, oldest first.
+
+        On timeout the messages that did arrive stay queued for the next call.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            payload = {"token": self.bot_token, "chatId": self.chat_id}
+            self._unread += [to_bot_reply(e) for e in await self._post("/getUpdates", payload)]
+            if len(self._unread) >= count:
+                replies, self._unread = self._unread[:count], self._unread[count:]
+                return replies
+            if time.monotonic() >= deadline:
+                got = [r["text"] for r in self._unread]
+                raise TimeoutError(f"wanted {count} bot replies in {timeout} s, got {got}")
+            await asyncio.sleep(self.poll_interval)
+
+    async def wait_for_reply(self, timeout: float = 5.0) -> BotReply:
+        """Wait for the next bot message to this chat."""
+        return (await self.wait_for_replies(1, timeout))[0]
+
+    async def assert_no_reply(self, within: float = 0.5) -> None:
+        """Fail if the bot sends anything to this chat within ``within`` seconds."""
+        if not self._unread:
+            with contextlib.suppress(TimeoutError):
+                self._unread[:0] = await self.wait_for_replies(1, within)
+        if self._unread:
+            raise AssertionError(f"expected no reply, got {[r['text'] for r in self._unread]}")
+
+    async def history(self) -> list[BotReply]:
+        """Every bot message to this chat, oldest first, with edits merged in.
+
+        The emulator merges an edit's fields into the stored message, so a keyboard that
+        an edit did not repeat still shows here (the real API would have removed it).
+        """
+        entries = await self._post("/getUpdatesHistory", {"token": self.bot_token})
+        return [
+            to_bot_reply(e)
+            for e in entries
+            if "chat_id" in e.get("message", {}) and int(e["message"]["chat_id"]) == self.chat_id
+        ]
+
+    async def get_message(self, message_id: int) -> BotReply:
+        """The current state of one bot message in this chat."""
+        for reply in await self.history():
+            if reply["message_id"] == message_id:
+                return reply
+        raise LookupError(f"no bot message {message_id} in chat {self.chat_id}")
+
+    async def wait_for_edit(self, reply: BotReply, timeout: float = 5.0) -> BotReply:
+        """Wait until the bot edits ``reply`` (its text or keyboard changes); return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = await self.get_message(reply["message_id"])
+            if (current["text"], current["reply_markup"]) != (reply["text"], reply["reply_markup"]):
+                return current
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"message {reply['message_id']} not edited in {timeout} s")
+            await asyncio.sleep(self.poll_interval)
+
+    # -- plumbing ------------------------------------------------------------------
+    def _message(self, text: str, entities: list[dict[str, Any]] | None) -> dict[str, Any]:
+        message = {
+            "botToken": self.bot_token,
+            "from": self.user,
+            "chat": self.chat,
+            "date": int(time.time()),
+            "text": text,
+        }
+        return message | ({"entities": entities} if entities else {})
+
+    async def _send(self, path: str, message: dict[str, Any]) -> int:
+        await self._post(path, message)
+        # The client API answers null; the id the emulator gave is only in its history.
+        entries = await self._post("/getUpdatesHistory", {"token": self.bot_token})
+        ids = [
+            int(e["messageId"])
+            for e in entries
+            if (e.get("message") or {}).get("chat", {}).get("id") == self.chat_id
+            and e["message"].get("from", {}).get("id") == self.user_id
+        ]
+        if not ids:
+            raise RuntimeError(f"emulator did not store the message sent to {path}")
+        return max(ids)
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        async with httpx.AsyncClient(trust_env=False, timeout=5.0) as client:
+            response = await client.post(self.emulator_url + path, json=payload)
+        response.raise_for_status()
+        return response.json()["result"]
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
