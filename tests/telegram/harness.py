@@ -390,16 +390,20 @@ class ErrorCollector(logging.Handler):
 
 
 def async_test(
-    func: Callable[_P, Coroutine[Any, Any, None]],
-) -> Callable[_P, None]:
+    func: Callable[_P, Coroutine[Any, Any, None]] | None = None, *, timeout: float = 60
+) -> Any:
     """Run an ``async def`` test in a fresh event loop (no pytest-asyncio needed).
 
     Fixtures work as usual: pytest sees the wrapped function's signature. A test that
-    hangs fails after 60 s instead of blocking the run.
+    hangs fails after ``timeout`` s instead of blocking the run. Use it bare
+    (``@async_test``) or with a longer budget for load tests (``@async_test(timeout=180)``).
     """
 
-    @functools.wraps(func)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        asyncio.run(asyncio.wait_for(func(*args, **kwargs), timeout=60))
+    def decorate(test: Callable[_P, Coroutine[Any, Any, None]]) -> Callable[_P, None]:
+        @functools.wraps(test)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> None:
+            asyncio.run(asyncio.wait_for(test(*args, **kwargs), timeout=timeout))
 
-    return wrapper
+        return wrapper
+
+    return decorate(func) if func is not None else decorate

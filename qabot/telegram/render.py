@@ -1,0 +1,111 @@
+"""Render the core's answers as Telegram HTML messages, each under 4096 characters.
+
+All note text is escaped; tags are only ever added around whole pieces of text, and
+a message is split between blocks, or inside a block's text with its tags repeated,
+so no message is ever cut inside a tag.
+
+Example:
+    >>> from qabot.schema import Answer
+    >>> render_answer(Answer("?", "", True, [], closest_topics=["AdamW"]))
+    ["The notes don't cover this.\\nClosest topics: AdamW"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from qabot.schema import Answer, Citation, IndexStats
+
+MESSAGE_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of text and the tags that wrap it, rendered as one unit if it fits."""
+
+    text: str
+    open_tags: str = ""
+    close_tags: str = ""
+
+    def html(self, text: str | None = None) -> str:
+        body = escape(self.text if text is None else text, quote=False)
+        return f"{self.open_tags}{body}{self.close_tags}"
+
+
+def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The answer in bold, then numbered sources; abstentions and hints plainly."""
+    blocks: list[Block] = []
+    if answer.notice:
+        blocks.append(Block(answer.notice, "<i>", "</i>"))
+    if answer.abstained:
+        if answer.notice is None:
+            topics = "; ".join(answer.closest_topics)
+            text = "The notes don't cover this." + (f"\nClosest topics: {topics}" if topics else "")
+            blocks.append(Block(text))
+        return pack(blocks, limit)
+    if answer.answer:
+        blocks.append(Block(answer.answer, "<b>", "</b>"))
+    if answer.citations:
+        blocks.append(Block("Sources:", "<i>", "</i>"))
+        blocks.extend(Block(_source_line(c)) for c in answer.citations)
+    return pack(blocks, limit)
+
+
+def render_sources(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Every citation with its full quoted snippet."""
+    blocks: list[Block] = []
+    for citation in answer.citations:
+        blocks.append(Block(_source_line(citation), "<b>", "</b>"))
+        blocks.append(Block(citation.text, "<blockquote>", "</blockquote>"))
+    return pack(blocks or [Block("No sources for this answer.")], limit)
+
+
+def render_stats(stats: IndexStats) -> str:
+    """Files, notes, snippets and duplicates merged, as one line."""
+    return (
+        f"{stats.files} files, {stats.notes} notes, {stats.snippets} snippets "
+        f"({stats.duplicates_merged} duplicates merged, {len(stats.skipped)} files skipped)"
+    )
+
+
+def pack(blocks: list[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join blocks with newlines into as few messages under ``limit`` as possible."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _fit(block, limit):
+            joined = f"{current}\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fit(block: Block, limit: int) -> list[str]:
+    """The block as one piece, or its text cut so each piece fits with its tags."""
+    whole = block.html()
+    if len(whole) <= limit:
+        return [whole]
+    pieces: list[str] = []
+    text = block.text
+    while text:
+        low, high = 1, len(text)
+        while low < high:  # longest prefix whose escaped form fits
+            middle = (low + high + 1) // 2
+            if len(block.html(text[:middle])) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        pieces.append(block.html(text[:low]))
+        text = text[low:]
+    return pieces
+
+
+def _source_line(citation: Citation) -> str:
+    also = f" (also in {', '.join(citation.also_in)})" if citation.also_in else ""
+    return f"[{citation.n}] {citation.source}:{citation.line} — {citation.title}{also}"
