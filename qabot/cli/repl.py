@@ -38,6 +38,18 @@ class Repl:
         self.pipeline = pipeline
         self.console = console
         self.last: Answer | None = None
+        self._notice: str | None = None  # from the watcher thread, shown before the next output
+
+    def rebuild(self) -> None:
+        """Re-index the notes folder and swap the index in; the old one serves meanwhile."""
+        try:
+            fresh = QAPipeline.from_settings(self.pipeline.settings)
+        except Exception as error:  # the old index must keep answering whatever broke
+            self._notice = f"Notes changed, but re-indexing failed ({error}); using the old index."
+            raise
+        self.pipeline = fresh
+        stats = fresh.index.stats
+        self._notice = f"Notes changed: re-indexed {stats.files} files, {stats.snippets} snippets."
 
     def run(self, read_line: Callable[[], str]) -> None:
         """Loop until ``read_line`` raises ``EOFError`` or the user quits."""
@@ -54,6 +66,9 @@ class Repl:
 
     def handle(self, line: str) -> bool:
         """Act on one line; ``False`` means quit."""
+        if self._notice is not None:
+            self.console.print(self._notice, style="dim")
+            self._notice = None
         command = line.lower()
         if command in ("/quit", "/exit", "/q"):
             return False

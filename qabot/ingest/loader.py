@@ -1,9 +1,11 @@
 """Read a notes folder into :class:`~qabot.schema.Note` objects.
 
-Every non-blank line is a note, unless a boilerplate pattern matches it. In Markdown,
+Every non-blank line is a note, unless a boilerplate pattern matches it; a line over
+``max_note_chars`` is cut into several notes. In Markdown,
 headings give the title of the lines under them and are not notes themselves, and
 front matter is dropped; in plain text a note's title is its leading words. A file
-that cannot be read is skipped with one warning, and loading carries on.
+that cannot be read (binary, undecodable, empty, unreadable, over ``max_file_bytes``)
+is skipped with one warning naming it and the reason, and loading carries on.
 
 Example:
     >>> loader = NoteLoader()
@@ -20,7 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qabot.ingest.encoding import UndecodableError, decode_note_bytes
+from qabot.config import IngestSettings
+from qabot.ingest.encoding import DecodedText, UndecodableError, decode_note_bytes
 from qabot.schema import Location, Note, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,10 @@ _TITLE_CHARS = 24
 
 class NotesFolderError(Exception):
     """The notes folder is missing, not a folder, or holds no notes."""
+
+
+class NoteFileTooLarge(Exception):
+    """A file over the size cap; it is skipped without being read."""
 
 
 @dataclass(slots=True)
@@ -52,9 +59,23 @@ class NoteLoader:
         self,
         extensions: Iterable[str] = (".txt", ".md"),
         boilerplate_patterns: Iterable[str] = (),
+        max_file_bytes: int = 20 * 2**20,
+        max_note_chars: int = 20_000,
     ) -> None:
         self.extensions = tuple(ext.lower() for ext in extensions)
         self.boilerplate = [re.compile(pattern) for pattern in boilerplate_patterns]
+        self.max_file_bytes = max_file_bytes
+        self.max_note_chars = max_note_chars
+
+    @classmethod
+    def from_settings(cls, ingest: IngestSettings) -> NoteLoader:
+        """The loader the ``[ingest]`` settings describe."""
+        return cls(
+            ingest.extensions,
+            ingest.boilerplate_patterns,
+            max_file_bytes=int(ingest.max_file_mb * 2**20),
+            max_note_chars=ingest.max_note_chars,
+        )
 
     def load(self, folder: Path) -> LoadedNotes:
         """Load every note file below ``folder``, recursively."""
@@ -63,7 +84,7 @@ class NoteLoader:
             source = path.relative_to(folder).as_posix()
             try:
                 text = self.read(path)
-            except (OSError, UndecodableError) as error:
+            except (OSError, UndecodableError, NoteFileTooLarge) as error:
                 result.skipped.append(_skip(source, error))
                 continue
             notes = self.parse(source, text, first_id=len(result.notes))
@@ -97,13 +118,28 @@ class NoteLoader:
         return found
 
     def read(self, path: Path) -> str:
-        data = path.read_bytes()
-        if not data.strip():
-            raise UndecodableError("empty file")
-        decoded = decode_note_bytes(data)
+        """The decoded text of a note file; raises with the reason it can't be read."""
+        decoded = self.decode(self.read_bytes(path))
         if decoded.replaced:
             log.warning("%s: %d undecodable bytes replaced", path, decoded.replaced)
         return decoded.text
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The file's bytes, refusing one over the size cap before reading it."""
+        size = path.stat().st_size
+        if size > self.max_file_bytes:
+            raise NoteFileTooLarge(
+                f"too large ({size / 2**20:.1f} MiB; the cap is "
+                f"{self.max_file_bytes / 2**20:g} MiB, ingest.max_file_mb)"
+            )
+        return path.read_bytes()
+
+    @staticmethod
+    def decode(data: bytes) -> DecodedText:
+        """Decode a note file's bytes; an empty or blank file is refused."""
+        if not data.strip():
+            raise UndecodableError("empty file")
+        return decode_note_bytes(data)
 
     def parse(self, source: str, text: str, first_id: int = 0) -> list[Note]:
         """Split one file's text into notes with their titles and locations."""
@@ -118,14 +154,19 @@ class NoteLoader:
                 heading = match.group(1)
                 continue
             offset = start + line.index(content)
-            notes.append(
-                Note(
-                    id=first_id + len(notes),
-                    title=heading or leading_words(content),
-                    text=content,
-                    location=Location(source, line_no, offset, offset + len(content)),
+            title = heading or leading_words(content)
+            # A huge line (a pasted dump) becomes several notes, so no note is unbounded.
+            for cut in range(0, len(content), self.max_note_chars):
+                piece = content[cut : cut + self.max_note_chars]
+                begin = offset + cut
+                notes.append(
+                    Note(
+                        first_id + len(notes),
+                        title,
+                        piece,
+                        Location(source, line_no, begin, begin + len(piece)),
+                    )
                 )
-            )
         return notes
 
 

@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 from qabot.telegram.handlers import COMMANDS, Handlers
 from qabot.telegram.service import AnswerService
+from qabot.watch import watch_notes
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +68,30 @@ def redact_token_in_logs(token: str) -> None:
         handler.setFormatter(BotLogFormatter(inner, token))
 
 
-def build_application(settings: Settings, pipeline: QAPipeline) -> Application:
-    """The PTB application with every handler, the flood-limit retrier and concurrency."""
+def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = False) -> Application:
+    """The PTB application with every handler, the flood-limit retrier and concurrency.
+
+    With ``watch``, the index is rebuilt in the background when the notes change.
+    """
     options = settings.telegram
     if options.token is None or not options.token.get_secret_value().strip():
         raise BotConfigError("no bot token: set QABOT_TELEGRAM__TOKEN (or telegram.token)")
     token = options.token.get_secret_value().strip()
     redact_token_in_logs(token)
 
-    async def register_commands(application: Application) -> None:
+    service = AnswerService(settings, pipeline)
+    stop_watching = asyncio.Event()
+
+    async def start(application: Application) -> None:
         try:
             await application.bot.set_my_commands(COMMANDS)
         except Exception:  # a missing command menu must not keep the bot from starting
             log.warning("could not register the command list", exc_info=True)
+        if watch:
+            application.create_task(watch_notes(settings, service.reload, stop_watching))
+
+    async def stop(application: Application) -> None:
+        stop_watching.set()
 
     application = (
         ApplicationBuilder()
@@ -92,19 +105,20 @@ def build_application(settings: Settings, pipeline: QAPipeline) -> Application:
         # httpcore can leak the pooled connection of a poll cancelled at shutdown
         # (encode/httpcore#658); a spare one lets the final poll go through.
         .get_updates_connection_pool_size(2)
-        .post_init(register_commands)
+        .post_init(start)
+        .post_stop(stop)
         .build()
     )
-    Handlers(AnswerService(settings, pipeline)).register(application)
+    Handlers(service).register(application)
     return application
 
 
-def run(settings: Settings, pipeline: QAPipeline) -> None:
+def run(settings: Settings, pipeline: QAPipeline, watch: bool = False) -> None:
     """Run until SIGINT or SIGTERM; raise :class:`BotConfigError` for a bad token.
 
     PTB retries the start-up calls ``bootstrap_retries`` times (``-1``: forever).
     """
-    application = build_application(settings, pipeline)
+    application = build_application(settings, pipeline, watch)
     try:
         _serve(application, settings)
     except InvalidToken:

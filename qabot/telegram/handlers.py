@@ -38,7 +38,7 @@ from telegram.ext import (
 )
 
 from qabot.schema import Answer
-from qabot.telegram.render import render_answer, render_sources, render_stats
+from qabot.telegram.render import render_answer, render_sources, render_stats, render_status
 from qabot.telegram.service import AnswerService, ReloadError
 from qabot.telegram.state import RateLimiter, ResultStore
 
@@ -115,9 +115,11 @@ class Handlers:
             )
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show what is indexed."""
+        """Show what is indexed, when it was built, and what was skipped."""
         if update.effective_message:
-            await update.effective_message.reply_text(render_stats(self.service.stats))
+            pipeline = self.service.pipeline
+            for text in render_status(pipeline.index.stats, pipeline.built_at):
+                await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer ``/ask <question>`` in any chat."""

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import escape
 
 from qabot.schema import Answer, Citation, IndexStats
@@ -62,11 +63,21 @@ def render_sources(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def render_stats(stats: IndexStats) -> str:
-    """Files, notes, snippets and duplicates merged, as one line."""
+    """Files, notes, snippets and duplicates merged, as one line of plain text."""
     return (
         f"{stats.files} files, {stats.notes} notes, {stats.snippets} snippets "
         f"({stats.duplicates_merged} duplicates merged, {len(stats.skipped)} files skipped)"
     )
+
+
+def render_status(stats: IndexStats, built_at: float, shown_skipped: int = 10) -> list[str]:
+    """``/stats``: the counts, when the index was built, and which files were skipped why."""
+    built = datetime.fromtimestamp(built_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    blocks = [Block(render_stats(stats)), Block(f"Index built {built}.")]
+    blocks.extend(Block(f"skipped {s.source}: {s.reason}") for s in stats.skipped[:shown_skipped])
+    if len(stats.skipped) > shown_skipped:
+        blocks.append(Block(f"… and {len(stats.skipped) - shown_skipped} more skipped files"))
+    return pack(blocks)
 
 
 def pack(blocks: list[Block], limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -310,3 +310,40 @@ async def test_fifty_users_ten_questions_each_all_answered(
     asked = {call.params["chat_id"] for call in proxy.calls("sendMessage")}
     assert len(asked) == 50
     assert sum(1 for per_user in replies for r in per_user if "671B" in r["text"]) == 100
+
+
+@async_test
+async def test_watch_picks_up_new_notes_and_stats_shows_build_time_and_skips(
+    proxy: TelegramProxy,
+    bot_token: str,
+    fake_user: FakeUser,
+    notes_folder: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    folder = notes_folder(
+        {"a.txt": "AdamW 把权重衰减从梯度更新中解耦出来。\n", "photo.txt": b"\x00\x01\x02"}
+    )
+    settings = Settings(
+        notes_dir=folder,
+        watch_debounce_ms=200,
+        telegram={"token": bot_token, "base_url": proxy.base_url, "questions_per_minute": 100},
+    )
+    app = build_application(settings, QAPipeline.from_settings(settings), watch=True)
+    with ErrorCollector(app) as errors:
+        async with running_application(app):
+            await app.post_init(app)  # starts the watcher, as run_polling would
+            await asyncio.sleep(0.5)
+            (folder / "b.txt").write_text("余弦退火让学习率按余弦曲线下降。\n", encoding="utf-8")
+            for _ in range(40):
+                await fake_user.send_message("余弦退火怎么调整学习率？")
+                reply = await fake_user.wait_for_reply(timeout=5)
+                if "余弦曲线" in reply["text"]:
+                    break
+                await asyncio.sleep(0.25)
+            await fake_user.send_command("/stats")
+            stats = await fake_user.wait_for_reply()
+            await app.post_stop(app)
+    errors.assert_clean()
+    assert "余弦曲线" in reply["text"]
+    assert stats["text"].startswith("2 files, 2 notes")
+    assert "Index built 20" in stats["text"] and "skipped photo.txt: binary file" in stats["text"]
+    assert bot_token not in stats["text"]
