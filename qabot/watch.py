@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 
-from watchfiles import Change, DefaultFilter, awatch, watch
+from watchfiles import Change, DefaultFilter, awatch
 
 from qabot.config import Settings
 
@@ -37,7 +37,7 @@ class NoteFilesFilter(DefaultFilter):
 async def watch_notes(
     settings: Settings,
     on_change: Callable[[], Awaitable[object]],
-    stop_event: asyncio.Event | None = None,
+    stop_event: asyncio.Event | threading.Event | None = None,
 ) -> None:
     """Call ``on_change`` after each debounced burst of note changes, until stopped."""
     async for changes in awatch(
@@ -54,21 +54,16 @@ async def watch_notes(
 
 
 def watch_notes_in_thread(settings: Settings, on_change: Callable[[], object]) -> threading.Event:
-    """Watch in a daemon thread; set the returned event to stop it."""
+    """Watch from a daemon thread with its own event loop; set the returned event to stop."""
     stop = threading.Event()
 
-    def run() -> None:
-        for changes in watch(
-            settings.notes_dir,
-            watch_filter=NoteFilesFilter(settings.ingest.extensions),
-            debounce=settings.watch_debounce_ms,
-            stop_event=stop,
-        ):
-            log.info("%d note files changed; rebuilding the index", len(changes))
-            try:
-                on_change()
-            except Exception:  # the watcher must outlive any one failed rebuild
-                log.exception("rebuild after a change failed; the old index keeps answering")
+    async def rebuild() -> None:
+        on_change()
 
-    threading.Thread(target=run, name="qabot-watch", daemon=True).start()
+    threading.Thread(
+        target=asyncio.run,
+        args=(watch_notes(settings, rebuild, stop),),
+        name="qabot-watch",
+        daemon=True,
+    ).start()
     return stop
