@@ -1,6 +1,15 @@
+import re
+
 import pytest
 
-from qabot.tokenizer import Tokenizer, default_stopwords
+from qabot.tokenizer import (
+    BIGRAM_MARK,
+    Tokenizer,
+    default_stopwords,
+    is_bigram,
+    split_joined,
+    split_version,
+)
 
 
 @pytest.fixture(scope="module")
@@ -15,13 +24,17 @@ def test_english_and_alphanumeric_terms_stay_whole(tokenizer: Tokenizer, term: s
 
 def test_joined_terms_also_yield_their_parts(tokenizer: Tokenizer) -> None:
     terms = tokenizer.terms("DeepSeek-V3")
-    assert terms == ["deepseek-v3", "deepseek", "v3"]
+    assert terms == ["deepseek-v3", "deepseek", "v3", "deepseekv3"]
     assert set(tokenizer.terms("deepseek v3")) <= set(terms)
 
 
 def test_stopwords_and_question_words_are_dropped(tokenizer: Tokenizer) -> None:
     assert tokenizer.terms("什么是梯度检查点？") == ["梯度", "检查点"]
-    assert tokenizer.terms("What is the AdamW optimizer?") == ["adamw", "optimizer"]
+    assert set(tokenizer.terms("What is the AdamW optimizer?")) == {
+        "adamw",
+        "optimizer",
+        "adamwoptimizer",
+    }
     assert {"什么", "哪些", "多少", "是", "的", "what", "how"} <= default_stopwords()
 
 
@@ -37,11 +50,14 @@ def test_nfkc_and_case_fold(tokenizer: Tokenizer) -> None:
     assert tokenizer.terms("ＡｄａｍＷ") == ["adamw"]
 
 
-def test_offsets_point_into_the_original_text(tokenizer: Tokenizer) -> None:
-    text = "ﬁne-tuning 用 ＬｏＲＡ，梯度檢查點"
+def test_offsets_point_into_the_original_text() -> None:
+    tokenizer = Tokenizer(char_bigrams=True)
+    text = "ﬁne-tuning 用 ＬｏＲＡ，梯度檢查點 Llama 3.1"
     for token in tokenizer.tokenize(text):
-        original = text[token.start : token.end]
-        assert tokenizer.fold(original)[0] == token.text
+        original = tokenizer.fold(text[token.start : token.end])[0]
+        # Derived terms drop separators and spaces, and bigrams carry their mark.
+        expected = re.sub(r"[-_/\s]", "", token.text.removesuffix(BIGRAM_MARK))
+        assert re.sub(r"[-_/\s]", "", original) == expected
 
 
 def test_punctuation_and_emoji_give_no_tokens(tokenizer: Tokenizer) -> None:
@@ -50,3 +66,56 @@ def test_punctuation_and_emoji_give_no_tokens(tokenizer: Tokenizer) -> None:
 
 def test_custom_stopwords_replace_the_default() -> None:
     assert Tokenizer(stopwords={"梯度"}).terms("梯度是什么") == ["是", "什么"]
+
+
+def test_joined_terms_also_run_together(tokenizer: Tokenizer) -> None:
+    assert "seedthinkingv1.5" in tokenizer.terms("Seed-Thinking-v1.5 的参数")
+    assert split_joined("seed-thinking-v1.5") == ["seed", "thinking", "v1.5"]
+    assert split_joined("adamw") == []
+
+
+def test_a_name_glued_to_its_version_also_yields_both(tokenizer: Tokenizer) -> None:
+    assert tokenizer.terms("SeedThinkingv1.5 和 YOLOv5") == [
+        "seedthinkingv1.5",
+        "seedthinking",
+        "v1.5",
+        "yolov5",
+        "yolo",
+        "v5",
+    ]
+    assert split_version("seedthinkingv1.5") == ["seedthinking", "v1.5"]
+    # Too short a name, or no "v": not a versioned name.
+    assert split_version("gv2") == split_version("qwen1.5") == []
+
+
+def test_two_words_apart_only_by_a_space_run_together(tokenizer: Tokenizer) -> None:
+    assert "anchorfree" in tokenizer.terms("anchor free 方法")
+    assert "llama3.1" in tokenizer.terms("Llama 3.1 发布")
+    # Not across a stopword, nor across other text.
+    assert "themodel" not in tokenizer.terms("the model")
+    assert "llama3.1" not in tokenizer.terms("Llama 的 3.1")
+
+
+def test_char_bigrams_are_marked_and_stop_at_stopwords() -> None:
+    tokenizer = Tokenizer(char_bigrams=True)
+    terms = tokenizer.terms("总参数量是多少")
+    bigrams = [term for term in terms if is_bigram(term)]
+    assert bigrams == ["总参²", "参数²", "数量²"]
+    assert not any(is_bigram(term) for term in Tokenizer().terms("总参数量是多少"))
+    # Words cut differently still share bigrams.
+    assert "参数²" in tokenizer.terms("参数量达到 671B")
+    for token in tokenizer.tokenize("總參數量"):
+        assert token.end - token.start >= 1
+
+
+def test_search_mode_adds_the_words_inside_long_words() -> None:
+    plain = set(Tokenizer().terms("中华人民共和国"))
+    search = set(Tokenizer(search_mode=True).terms("中华人民共和国"))
+    assert plain < search and {"中华", "人民", "共和国"} <= search
+
+
+def test_the_extended_list_drops_light_words() -> None:
+    extended, basic = default_stopwords(), default_stopwords(extended=False)
+    assert basic < extended
+    assert {"里", "一般", "哪篇", "between"} <= extended - basic
+    assert Tokenizer(stopwords=extended).terms("神经网络里一般用什么") == ["神经网络"]

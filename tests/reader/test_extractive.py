@@ -60,3 +60,25 @@ def test_pages_continue_the_ranking_without_repeats(pipeline: QAPipeline) -> Non
     second = pipeline.ask("训练 学习率 激活值 AdamW", page=1)
     assert second.citations[0].n == len(first.citations) + 1
     assert not {c.text for c in first.citations} & {c.text for c in second.citations}
+
+
+def test_a_runner_up_of_the_note_that_scores_as_well_joins(notes_folder: Make) -> None:
+    folder = notes_folder({"a.txt": NOTES})
+    question = "激活值"  # both sentences of the 梯度检查点 note hold it
+    first, second = "梯度检查点只保存部分激活值。", "反向传播时重新计算其余激活值。"
+    alone = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"runner_up_margin": 0}))
+    assert alone.ask(question).answer == first
+    both = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"runner_up_margin": 0.25}))
+    assert both.ask(question).answer == f"{first} {second}"
+
+
+def test_an_english_question_finds_chinese_notes_through_translations(
+    notes_folder: Make,
+) -> None:
+    notes = "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。\n" + NOTES
+    folder = notes_folder({"a.txt": notes})
+    question = "Where did Rosenblatt build the perceptron in hardware?"
+    plain = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"translations": 0}))
+    assert plain.ask(question).abstained
+    answer = QAPipeline.from_settings(Settings(notes_dir=folder)).ask(question)
+    assert answer.answer == "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。"

@@ -1,0 +1,116 @@
+"""The ``qabot eval`` command: measure answer quality and print the numbers.
+
+Three modes, one per run:
+
+- ``qabot eval QUESTIONS.jsonl [--notes DIR]``: your own question set (see
+  :mod:`qabot.eval.question_set`);
+- ``qabot eval --squad FILE.json``: a SQuAD-format benchmark, its contexts written as a
+  notes folder (see :mod:`qabot.eval.squad`);
+- ``qabot eval --offtopic QUESTIONS.txt [--notes DIR]``: questions that must abstain
+  (one per line, or every question of a SQuAD ``.json`` file).
+
+``--report OUT.json`` also writes the measures and one record per question.
+
+Example:
+    $ qabot eval tests/data/seed_questions.jsonl
+    $ qabot eval --squad benchmarks/data/cmrc2018_dev.json --report cmrc.json
+    $ qabot eval --offtopic benchmarks/data/cmrc2018_dev.json --notes seeds
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
+from qabot.eval.errors import EvalInputError
+from qabot.eval.offtopic import evaluate_offtopic, load_offtopic
+from qabot.eval.question_set import evaluate_question_set, load_question_set
+from qabot.eval.squad import evaluate_squad
+from qabot.pipeline import QAPipeline
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def eval_command(
+    questions: Annotated[
+        Path | None, typer.Argument(help="A JSON Lines question set to evaluate.")
+    ] = None,
+    squad: Annotated[
+        Path | None,
+        typer.Option("--squad", help="A SQuAD-format JSON file: its contexts become the notes."),
+    ] = None,
+    offtopic: Annotated[
+        Path | None,
+        typer.Option(
+            "--offtopic", help="Questions that must abstain: text, one per line, or SQuAD."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the results as JSON to this file.")
+    ] = None,
+    notes: Annotated[
+        Path | None,
+        typer.Option("--notes", help="Notes folder (default: seeds/); not used with --squad."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file (default: config/qabot.toml).")
+    ] = None,
+) -> None:
+    """Measure answer quality: note@1, answer@1, abstentions and latency."""
+    modes = [mode for mode in (questions, squad, offtopic) if mode is not None]
+    if len(modes) != 1:
+        raise EvalInputError("give one of QUESTIONS.jsonl, --squad FILE or --offtopic FILE")
+    if squad is not None and notes is not None:
+        raise EvalInputError("--notes is not used with --squad: the contexts are the notes")
+    settings = load_settings(config or DEFAULT_CONFIG_FILE, notes_dir=notes)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s: %(message)s")
+
+    if squad is not None:
+        with tempfile.TemporaryDirectory(prefix="qabot-squad-") as folder:
+            summary, records = evaluate_squad(squad, settings, Path(folder))
+        _finish("squad", summary.lines(), summary.to_dict(), records, report)
+    elif offtopic is not None:
+        asked = load_offtopic(offtopic)
+        result, answered = evaluate_offtopic(asked, _pipeline(settings))
+        _finish("offtopic", result.lines(), result.to_dict(), answered, report)
+    elif questions is not None:
+        loaded = load_question_set(questions)
+        for problem in loaded.problems:
+            _err.print(f"qabot: warning: {problem}")
+        if not loaded.items:
+            raise EvalInputError(f"no usable questions in {questions}")
+        result, records = evaluate_question_set(loaded, _pipeline(settings))
+        _finish("questions", result.lines(), result.to_dict(), records, report)
+
+
+def _pipeline(settings: Settings) -> QAPipeline:
+    _err.print(f"indexing {settings.notes_dir} …")
+    return QAPipeline.from_settings(settings)
+
+
+def _finish(
+    mode: str,
+    lines: list[str],
+    summary: dict[str, Any],
+    records: list[dict[str, Any]],
+    report: Path | None,
+) -> None:
+    for line in lines:
+        _out.print(line)
+    if report is not None:
+        payload = {"mode": mode, "summary": summary, "records": records}
+        try:
+            report.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as error:
+            raise EvalInputError(f"cannot write {report}: {error.strerror}") from None
+        _err.print(f"report written to {report}")
+    sys.stdout.flush()

@@ -1,0 +1,138 @@
+"""The abstention rule: how much of a question the evidence for its answer covers.
+
+Coverage is the share of the question's words, each weighed by its IDF over the
+snippets (``BM25Index.smooth_idf``), that the evidence holds. The evidence is the
+answer's whole note (``scope="note"``) or only the answer sentences
+(``scope="answer"``), with the note's title either way. Four refinements:
+
+- a term joined by ``-``, ``_`` or ``/`` counts once, and is covered by itself, by its
+  parts run together, or by all of its parts (``seed-thinking``, ``SeedThinking``,
+  ``seed thinking``); two English words in a row are also covered by their
+  run-together form (``anchor free``, ``Anchorfree``), and so are a name and its
+  version, which the tokenizer also yields glued (``seedthinkingv1.5``); character
+  bigrams are left out, since a question's bigrams that straddle two words are often
+  in no note;
+- a Chinese word the evidence lacks still earns ``char_credit`` times the share of its
+  characters the evidence has, since students paraphrase (准确率 for 正确率);
+- an English or alphanumeric word that no note has at all weighs
+  ``unseen_name_weight`` times more: it is usually a name (``lora``, ``resnet``), the
+  strongest sign the notes are about something else;
+- an English word the notes lack but a dictionary knows (see
+  :mod:`qabot.reader.glossary`) is covered by any of its translations, and weighs
+  as a word, not a name; the translations are not words of their own.
+
+Example:
+    >>> meter = CoverageMeter(index, CoverageRule(scope="note"))  # doctest: +SKIP
+    >>> round(meter.coverage(["deepseek-v3", "参数"], [12]), 2)  # doctest: +SKIP
+    1.0
+    >>> meter.coverage(["hardware", "硬件"], [12], {"hardware": ["硬件"]})  # doctest: +SKIP
+    1.0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from qabot.index import NotesIndex
+from qabot.tokenizer import is_bigram, split_joined
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRule:
+    """What counts as evidence, and how partial matches and unknown names weigh."""
+
+    scope: Literal["note", "answer"] = "note"
+    char_credit: float = 0.5
+    unseen_name_weight: float = 2.0
+
+
+class CoverageMeter:
+    """Measures coverage over one index; see the module docstring."""
+
+    def __init__(self, index: NotesIndex, rule: CoverageRule) -> None:
+        self.index = index
+        self.rule = rule
+
+    def coverage(
+        self,
+        query: list[str],
+        answer: list[int],
+        translations: Mapping[str, list[str]] | None = None,
+    ) -> float:
+        """Coverage of ``query`` (question terms) by the evidence of ``answer`` (snippet ids).
+
+        ``translations`` maps English words of ``query`` that a dictionary knows to the
+        Chinese terms added to it for them (:func:`~qabot.reader.glossary.expand`).
+        """
+        translations = translations or {}
+        added = {term for terms in translations.values() for term in terms}
+        words = _words([term for term in query if term not in added])
+        if not words or not answer:
+            return 0.0
+        found = self.evidence(answer)
+        chars = {ch for term in found for ch in term}
+        total = covered = 0.0
+        for word, forms in words.items():
+            weight = self.index.bm25.smooth_idf(word)
+            if word in translations:
+                forms = forms | set(translations[word])
+            elif not _CJK_CHAR.search(word) and word not in self.index.bm25.vocabulary:
+                weight *= self.rule.unseen_name_weight
+            total += weight
+            covered += weight * self._match(word, forms, found, chars)
+        return covered / total
+
+    def evidence(self, answer: list[int]) -> set[str]:
+        """The terms of the answer sentences, or of their whole note, and of its title."""
+        index = self.index
+        first = index.snippets[answer[0]]
+        sentences = answer
+        if self.rule.scope == "note":
+            sentences = index.note_snippets.get(first.note_ids[0], answer)
+        found = {term for sid in sentences for term in index.snippet_terms[sid]}
+        found.update(index.title_terms.get(first.title, ()))
+        return found
+
+    def _match(self, word: str, forms: set[str], found: set[str], chars: set[str]) -> float:
+        parts = split_joined(word)
+        if forms & found or (parts and set(parts) <= found):
+            return 1.0
+        han = [ch for ch in word if _CJK_CHAR.match(ch)]
+        if not han:
+            return 0.0
+        return self.rule.char_credit * sum(ch in chars for ch in han) / len(han)
+
+
+def _words(query: list[str]) -> dict[str, set[str]]:
+    """Each distinct word of a question, with the terms that cover it as well.
+
+    Bigrams are left out. Forms the tokenizer derives are not words of their own but
+    alternatives: a joined term's parts and run-together form, and the run-together
+    form of two English words in a row (``anchor free`` → ``anchorfree``).
+    """
+    words = {term for term in query if not is_bigram(term)}
+    covers = {word: {word} for word in words}
+    derived: set[str] = set()
+    for word in words:
+        parts = split_joined(word)
+        if parts:
+            derived.update([*parts, "".join(parts)])
+            covers[word].add("".join(parts))
+    names = [word for word in words if not _CJK_CHAR.search(word)]
+    for first in names:
+        for second in names:
+            pair = _run_together(first) + _run_together(second)
+            if first != second and pair in words:
+                derived.add(pair)
+                covers[first].add(pair)
+                covers[second].add(pair)
+    return {word: covers[word] for word in words if word not in derived}
+
+
+def _run_together(term: str) -> str:
+    return "".join(split_joined(term)) or term

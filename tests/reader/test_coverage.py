@@ -1,0 +1,93 @@
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qabot.config import Settings
+from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.reader.coverage import CoverageMeter, CoverageRule, _words
+from qabot.tokenizer import Tokenizer
+
+Make = Callable[[dict[str, str | bytes]], Path]
+
+NOTES = (
+    "SeedThinkingv1.5 是 ByteDance 的推理模型。它总共有 200B 参数。\n"
+    '"Anchorfree"是一种目标检测方法。它不再使用锚框。\n'
+    "交叉熵的降低与正确率的提升有关联。\n"
+    "Python 的垃圾回收以引用计数为主。\n"
+)
+SETTINGS = Settings(index={"cache": False})
+
+
+@pytest.fixture
+def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
+    return build_index(notes_folder({"a.txt": NOTES}), SETTINGS), make_tokenizer(SETTINGS)
+
+
+def coverage(built: tuple[NotesIndex, Tokenizer], question: str, rule: CoverageRule) -> float:
+    index, tokenizer = built
+    terms = tokenizer.terms(question)
+    best = index.bm25.top_k(terms, 1)[0][0]
+    return CoverageMeter(index, rule).coverage(terms, [best])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Seed-Thinking-v1.5 有多少参数?",
+        "SeedThinking-v1.5 有多少参数?",
+        "SeedThinking 有多少参数?",
+        "anchor free 是什么?",
+    ],
+)
+def test_names_written_apart_or_joined_count_as_covered(
+    built: tuple[NotesIndex, Tokenizer], question: str
+) -> None:
+    assert coverage(built, question, CoverageRule()) == pytest.approx(1.0)
+
+
+def test_a_paraphrased_chinese_word_earns_part_credit(built: tuple[NotesIndex, Tokenizer]) -> None:
+    question = "交叉熵降低了准确率会提升吗"  # the note says 正确率
+    strict = coverage(built, question, CoverageRule(char_credit=0.0))
+    lenient = coverage(built, question, CoverageRule(char_credit=0.5))
+    assert 0 < strict < lenient < 1
+
+
+def test_an_unknown_name_weighs_more(built: tuple[NotesIndex, Tokenizer]) -> None:
+    question = "Python GIL 是什么?"
+    plain = coverage(built, question, CoverageRule(unseen_name_weight=1.0))
+    weighted = coverage(built, question, CoverageRule(unseen_name_weight=2.0))
+    assert weighted < plain < 1
+
+
+def test_the_note_is_wider_evidence_than_the_answer(built: tuple[NotesIndex, Tokenizer]) -> None:
+    index, tokenizer = built
+    terms = tokenizer.terms("ByteDance 的推理模型总共有多少参数?")
+    first = index.note_snippets[0][0]  # "SeedThinkingv1.5 是 ByteDance 的推理模型。"
+    note = CoverageMeter(index, CoverageRule(scope="note")).coverage(terms, [first])
+    answer = CoverageMeter(index, CoverageRule(scope="answer")).coverage(terms, [first])
+    assert answer < note == pytest.approx(1.0)
+
+
+def test_an_english_word_is_covered_by_its_translation(built: tuple[NotesIndex, Tokenizer]) -> None:
+    index, tokenizer = built
+    terms = tokenizer.terms("garbage collection 以引用计数为主?")
+    meter = CoverageMeter(index, CoverageRule())
+    best = index.bm25.top_k(terms, 1)[0][0]
+    untranslated = meter.coverage(terms, [best])
+    translations = {"garbage": [], "collection": ["回收"]}
+    translated = meter.coverage([*terms, "回收"], [best], translations)
+    # "collection" is covered by 回收; "garbage", a dictionary word, weighs as a word,
+    # not as an unknown name.
+    assert untranslated < translated < 1
+
+
+def test_a_name_glued_to_its_version_counts_as_the_name_and_the_version() -> None:
+    # The tokenizer yields the glued form and both parts; each part is covered by
+    # itself or by the glued form, as for two words in a row ("yolo v1", "yolov1").
+    glued = _words(["seedthinkingv1.5", "seedthinking", "v1.5"])
+    assert glued == {
+        "seedthinking": {"seedthinking", "seedthinkingv1.5"},
+        "v1.5": {"v1.5", "seedthinkingv1.5"},
+    }
+    assert set(_words(["yolo", "v1", "yolov1"])) == {"yolo", "v1"}

@@ -1,0 +1,70 @@
+"""The two reading stages: note ranking, then sentence scores inside the best notes."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qabot.config import Settings
+from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.reader.note_stage import NoteRanker
+from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
+from qabot.tokenizer import Tokenizer
+
+Make = Callable[[dict[str, str | bytes]], Path]
+
+BIRD = (
+    "新西兰鸲鹟是新西兰特有的一种小鸟。新西兰鸲鹟原住在北岛的森林里。"
+    "羽毛呈深灰黑色，腹部颜色较浅。新西兰鸲鹟以昆虫为食。\n"
+)
+FISH = "截尾鹦嘴鱼是一种热带鱼。它生活于较混浊的礁湖。\n"
+SETTINGS = Settings(index={"cache": False})
+
+
+@pytest.fixture
+def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
+    folder = notes_folder({"birds.txt": BIRD + FISH, "copy.txt": BIRD})
+    return build_index(folder, SETTINGS), make_tokenizer(SETTINGS)
+
+
+def test_copies_of_a_note_are_one_document(built: tuple[NotesIndex, Tokenizer]) -> None:
+    index, tokenizer = built
+    ranker = NoteRanker(index)
+    assert len(index.notes) == 3
+    assert len(ranker.snippets) == 2
+    top = ranker.top(tokenizer.terms("新西兰鸲鹟"), 5)
+    assert [doc for doc, _ in top] == [ranker.doc_of_note[0]]
+    assert ranker.doc_of_note[0] == ranker.doc_of_note[2]
+
+
+def test_local_idf_prefers_the_sentence_with_the_rare_term(
+    built: tuple[NotesIndex, Tokenizer],
+) -> None:
+    index, tokenizer = built
+    question = "新西兰鸲鹟身体呈什么颜色?"
+    terms = tokenizer.terms(question)
+    ranker = NoteRanker(index)
+    notes = ranker.top(terms, 3)
+
+    def best(weights: SentenceWeights) -> str:
+        sid = SentenceScorer(index, weights).rank(question, terms, notes, ranker)[0][0]
+        return index.snippets[sid].text
+
+    assert best(SentenceWeights()).startswith("羽毛呈深灰黑色")
+    # Without local IDF the topic name, in most sentences, wins over the colour.
+    plain = SentenceWeights(local_idf=False, chars=0.0)
+    assert not best(plain).startswith("羽毛呈深灰黑色")
+
+
+def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
+    folder = notes_folder({"a.txt": "模型的参数很多。模型的参数有 671B。\n"})
+    index = build_index(folder, SETTINGS)
+    tokenizer = make_tokenizer(SETTINGS)
+    question = "模型的参数有多少?"
+    terms = tokenizer.terms(question)
+    ranker = NoteRanker(index)
+    notes = ranker.top(terms, 1)
+    ranked = SentenceScorer(index, SentenceWeights()).rank(question, terms, notes, ranker)
+    assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"
+    untyped = SentenceScorer(index, SentenceWeights(answer_type=0.0))
+    assert ranked[0][1] - untyped.rank(question, terms, notes, ranker)[0][1] == pytest.approx(0.2)
