@@ -1,4 +1,10 @@
-"""Build the searchable index of a notes folder: load, split, deduplicate, tokenize, BM25.
+"""Build the searchable index of a notes folder, or load it from the cache.
+
+Building: find and read the note files, decode and split each into snippets,
+deduplicate across files, tokenize, and fill the BM25 matrix. The result is saved in
+the cache (:mod:`qabot.store.cache`): at the next start-up an unchanged folder loads
+in a fraction of a second instead of being tokenized again, and after an edit only
+the changed files are tokenized again before the folder's index is rebuilt.
 
 Example:
     >>> from qabot.config import Settings
@@ -9,21 +15,33 @@ Example:
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qabot.config import Settings
-from qabot.ingest.dedup import Deduplicator, RawSnippet
 from qabot.ingest.loader import NoteLoader, NotesFolderError
-from qabot.ingest.splitter import SentenceSplitter
 from qabot.retriever.bm25 import BM25Index
-from qabot.schema import IndexStats, Location, Note, Snippet
+from qabot.schema import IndexStats, Note, SkippedFile, Snippet
+from qabot.store.assemble import assemble
+from qabot.store.cache import Arrays, IndexCache, code_version, digest, unpack_json
+from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+from qabot.store.parts import NoteFile, Progress, build_parts, scan
+from qabot.store.tables import (
+    NoteSnippets,
+    NoteTable,
+    SnippetTable,
+    StringIndex,
+    StringTable,
+    TermLists,
+    TitleTerms,
+)
 from qabot.tokenizer import Tokenizer, default_stopwords
 
-Progress = Callable[[int, int], None]
-"""Called with ``(done, total)`` snippets while tokenizing."""
+log = logging.getLogger(__name__)
+
+__all__ = ["NotesIndex", "Progress", "build_index", "make_tokenizer"]
 
 
 @dataclass(slots=True)
@@ -32,15 +50,16 @@ class NotesIndex:
 
     ``snippet_terms[i]`` are the terms of ``snippets[i]``; ``title_terms`` maps each
     note title to its terms; ``note_snippets[note_id]`` lists that note's snippets in
-    reading order, so an answer can take the sentence after the best one.
+    reading order, so an answer can take the sentence after the best one. The
+    sequences are read-only views that make their objects when asked for.
     """
 
     folder: Path
-    notes: list[Note]
-    snippets: list[Snippet]
-    snippet_terms: list[list[str]]
-    title_terms: dict[str, frozenset[str]]
-    note_snippets: dict[int, list[int]]
+    notes: Sequence[Note]
+    snippets: Sequence[Snippet]
+    snippet_terms: Sequence[list[str]]
+    title_terms: Mapping[str, frozenset[str]]
+    note_snippets: Mapping[int, list[int]]
     bm25: BM25Index
     stats: IndexStats
 
@@ -50,6 +69,44 @@ class NotesIndex:
         position = sequence.index(snippet_id)
         return sequence[position + 1] if position + 1 < len(sequence) else None
 
+    @classmethod
+    def from_arrays(cls, folder: Path, arrays: Arrays) -> NotesIndex:
+        """The index held by ``arrays`` (see :mod:`qabot.store.assemble`).
+
+        Raises ``ValueError`` or ``KeyError`` if the arrays do not fit together.
+        """
+        meta = unpack_json(arrays["meta"])
+        terms = StringTable(arrays["terms_data"], arrays["terms_offsets"])
+        notes = NoteTable(arrays, meta["sources"])
+        snippets = SnippetTable(arrays, notes)
+        snippet_terms = TermLists(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], terms)
+        if len(snippet_terms) != len(snippets):
+            raise ValueError("term lists do not fit the snippets")
+        titles = StringIndex(notes.titles, arrays["title_slots"], len(notes.titles))
+        title_terms = TermLists(arrays["title_term_ptr"], arrays["title_term_ids"], terms)
+        bm25 = BM25Index.from_arrays(
+            {
+                name.removeprefix("bm25_"): a
+                for name, a in arrays.items()
+                if name.startswith("bm25_")
+            },
+            terms,
+            len(snippets),
+        )
+        return cls(
+            folder=folder,
+            notes=notes,
+            snippets=snippets,
+            snippet_terms=snippet_terms,
+            title_terms=TitleTerms(titles, title_terms),
+            note_snippets=NoteSnippets(arrays["note_ptr"], arrays["note_order"]),
+            bm25=bm25,
+            stats=IndexStats(
+                **meta["stats"],
+                skipped=tuple(SkippedFile(source, reason) for source, reason in meta["skipped"]),
+            ),
+        )
+
 
 def build_index(
     folder: Path,
@@ -57,69 +114,113 @@ def build_index(
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
 ) -> NotesIndex:
-    """Index every note file under ``folder``; raises :class:`NotesFolderError` if none."""
-    ingest = settings.ingest
-    tokenizer = tokenizer or make_tokenizer(settings)
-    loaded = NoteLoader(ingest.extensions, ingest.boilerplate_patterns).load(folder)
-    if not loaded.notes:
-        raise NotesFolderError(f"no readable notes in {folder}")
+    """Index every note file under ``folder``; raises :class:`NotesFolderError` if none.
 
-    splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
-    raw = [
-        RawSnippet(text, note.title, _within(note.location, start, end), note.id)
-        for note in loaded.notes
-        for text, start, end in splitter.split(note.text)
-    ]
-    snippets = Deduplicator(ingest.near_duplicate_threshold).merge(raw)
-
-    snippet_terms: list[list[str]] = []
-    for done, snippet in enumerate(snippets, start=1):
-        snippet_terms.append(tokenizer.terms(snippet.text))
-        if progress is not None and (done % 1000 == 0 or done == len(snippets)):
-            progress(done, len(snippets))
-    try:
-        bm25 = BM25Index(
-            snippet_terms, settings.retriever.k1, settings.retriever.b, settings.retriever.epsilon
-        )
-    except ValueError as error:
-        raise NotesFolderError(f"{error} in {folder}") from None
-
-    return NotesIndex(
-        folder=folder,
-        notes=loaded.notes,
-        snippets=snippets,
-        snippet_terms=snippet_terms,
-        title_terms={
-            title: frozenset(tokenizer.terms(title)) for title in {n.title for n in loaded.notes}
-        },
-        note_snippets=_reading_order(snippets),
-        bm25=bm25,
-        stats=IndexStats(
-            files=loaded.files,
-            notes=len(loaded.notes),
-            snippets_before_dedup=len(raw),
-            snippets=len(snippets),
-            skipped=tuple(loaded.skipped),
-        ),
+    With ``settings.index.cache`` on, an unchanged folder is loaded from the cache, and
+    only changed files are tokenized. ``progress`` gets ``(done, total)`` texts while
+    tokenizing. ``tokenizer`` must be the one ``make_tokenizer(settings)`` makes: large
+    folders are tokenized by worker processes that make their own.
+    """
+    loader = NoteLoader.from_settings(settings.ingest)
+    files = scan(folder, settings, loader)
+    key = digest(
+        code_version(),
+        settings.ingest.model_dump(mode="json"),
+        settings.tokenizer.model_dump(mode="json"),
+        settings.retriever.model_dump(mode="json"),
+        [(file.source, file.key or file.error) for file in files],
     )
+    cache = IndexCache(settings.index.cache_dir, folder) if settings.index.cache else None
+    arrays = cache.load_snapshot(key) if cache is not None else None
+    if arrays is not None:
+        try:
+            return _opened(folder, arrays)
+        except (ValueError, KeyError, IndexError) as error:
+            log.warning("index cache for %s is corrupt (%s); rebuilding it", folder, error)
+
+    arrays = _build(folder, files, settings, tokenizer or make_tokenizer(settings), cache, progress)
+    if cache is not None:
+        try:
+            cache.save_snapshot(key, arrays)
+            cache.prune({file.key for file in files if file.key})
+            save_jieba_dictionary(settings.index.cache_dir)
+        except OSError as error:
+            log.warning("could not save the index cache in %s: %s", cache.dir, error)
+    return _opened(folder, arrays)
 
 
 def make_tokenizer(settings: Settings) -> Tokenizer:
     """The tokenizer the settings describe, shared by indexing and questions."""
+    if settings.index.cache:
+        # jieba's dictionary loads several times faster from the cache, when saved there.
+        load_jieba_dictionary(settings.index.cache_dir)
     options = settings.tokenizer
     return Tokenizer(
-        stopwords=default_stopwords() | set(options.extra_stopwords),
+        stopwords=default_stopwords(options.extended_stopwords) | set(options.extra_stopwords),
         traditional_to_simplified=options.traditional_to_simplified,
+        char_bigrams=options.char_bigrams,
+        search_mode=options.search_mode,
     )
 
 
-def _within(note: Location, start: int, end: int) -> Location:
-    return Location(note.source, note.line, note.start + start, note.start + end)
+def _build(
+    folder: Path,
+    files: list[NoteFile],
+    settings: Settings,
+    tokenizer: Tokenizer,
+    cache: IndexCache | None,
+    progress: Progress | None,
+) -> Arrays:
+    """Assemble the index from each file's part, tokenizing only the parts not cached."""
+    readable = [file for file in files if file.error is None]
+    parts: dict[str, Arrays] = {}
+    for file in readable:
+        part = cache.load_part(file.key) if cache is not None else None
+        if part is not None:
+            parts[file.key] = part
+            file.data = None
+    missing = list({file.key: file for file in readable if file.key not in parts}.values())
+    if cache is not None and missing and len(missing) < len(readable):
+        log.info("tokenizing %d changed of %d files", len(missing), len(readable))
+    loader = NoteLoader.from_settings(settings.ingest)
+    for file, part in zip(
+        missing, build_parts(missing, settings, tokenizer, loader, progress), strict=True
+    ):
+        parts[file.key] = part
+        if cache is not None:
+            try:
+                cache.save_part(file.key, part)
+            except OSError as error:
+                log.warning("could not save the index cache in %s: %s", cache.dir, error)
+                cache = None
+
+    skipped: list[tuple[str, str]] = []
+    sources: list[str] = []
+    readable_parts: list[Arrays] = []
+    for file in files:
+        reason = file.error or unpack_json(parts[file.key]["meta"])["skipped"]
+        if reason:
+            skipped.append((file.source, reason))
+        else:
+            sources.append(file.source)
+            # A copy of the part's dict: assemble() takes arrays out as it joins them,
+            # and files with the same content share one part.
+            readable_parts.append(dict(parts[file.key]))
+    del parts
+    if not sources:
+        raise NotesFolderError(f"no readable notes in {folder}")
+    try:
+        return assemble(sources, readable_parts, skipped, settings)
+    except ValueError as error:
+        raise NotesFolderError(f"{error} in {folder}") from None
 
 
-def _reading_order(snippets: list[Snippet]) -> dict[int, list[int]]:
-    placed: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for snippet in snippets:
-        for location, note_id in zip(snippet.locations, snippet.note_ids, strict=True):
-            placed[note_id].append((location.start, snippet.id))
-    return {note_id: [sid for _, sid in sorted(pairs)] for note_id, pairs in placed.items()}
+def _opened(folder: Path, arrays: Arrays) -> NotesIndex:
+    """The index, after repeating the warnings its files gave when they were read."""
+    index = NotesIndex.from_arrays(folder, arrays)
+    meta = unpack_json(arrays["meta"])
+    for source, reason in meta["skipped"]:
+        log.warning("skipped %s: %s", source, reason)
+    for source, replaced in meta["replaced"]:
+        log.warning("%s: %d undecodable bytes replaced", folder / source, replaced)
+    return index

@@ -4,7 +4,12 @@ Exact duplicates are snippets equal after NFKC, case folding and whitespace fold
 Near-duplicates are snippets of at least ``min_near_chars`` normalized characters
 whose character 3-gram sets have a Jaccard similarity of at least ``threshold``
 (0.8 by default). Candidates are found with MinHash locality-sensitive hashing;
-the exact Jaccard similarity then decides.
+the exact Jaccard similarity then decides. A snippet joins the most similar earlier
+snippet that was kept (the later one of a tie), so the first text seen is the one kept.
+
+The MinHash signatures of all snippets are computed together with numpy, and only
+snippets that share an LSH bucket with another one are compared one by one, so a
+folder of a million snippets is deduplicated in seconds, not hours.
 
 Example:
     >>> dedup = Deduplicator()
@@ -17,22 +22,28 @@ Example:
 from __future__ import annotations
 
 import unicodedata
-import zlib
-from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from qabot.schema import Location, Snippet
 
-# MinHash LSH: 8 bands of 2 rows. A pair with Jaccard 0.8 meets in some band with
-# probability 1 - (1 - 0.8**2)**8 > 0.9997; the exact Jaccard check then decides.
-_BANDS = 8
-_ROWS = 2
-_PRIME = np.uint64((1 << 61) - 1)
+# MinHash LSH: 20 bands of 4 rows. A pair with Jaccard 0.8 meets in some band with
+# probability 1 - (1 - 0.8**4)**20 > 0.99997; a pair with Jaccard 0.1 only with
+# probability 0.002, so unrelated sentences are almost never compared one by one.
+_BANDS = 20
+_ROWS = 4
 _rng = np.random.default_rng(20240601)
-_PERM_A = _rng.integers(1, 1 << 31, _BANDS * _ROWS, dtype=np.uint64)
-_PERM_B = _rng.integers(0, 1 << 31, _BANDS * _ROWS, dtype=np.uint64)
+# Multiply-add hashes modulo 2**64 of a well-mixed 64-bit trigram hash.
+_MULTIPLIERS = _rng.integers(1, 1 << 62, _BANDS * _ROWS, dtype=np.uint64) * 2 + 1
+_ADDENDS = _rng.integers(0, 1 << 62, _BANDS * _ROWS, dtype=np.uint64)
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+# Stands for "no character" when a text is shorter than one trigram; not a code point.
+_NO_CHAR = np.uint64(0x1FFFFF)
+# Snippets whose signatures are computed in one numpy pass; bounds memory to ~80 MB.
+_SIGNATURE_BATCH = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,48 +69,80 @@ class Deduplicator:
         self.min_near_chars = min_near_chars
 
     def merge(self, raw: list[RawSnippet]) -> list[Snippet]:
+        """One snippet per group of duplicates, with every location in input order."""
         snippets: list[Snippet] = []
-        by_key: dict[str, Snippet] = {}
-        grams_of: dict[int, frozenset[str]] = {}
-        buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-        for item in raw:
-            key = normalize(item.text)
-            twin = by_key.get(key)
-            grams: frozenset[str] = frozenset()
-            bands: list[tuple[int, bytes]] = []
-            if twin is None and len(key) >= self.min_near_chars:
-                grams = _trigrams(key)
-                bands = _minhash_bands(grams)
-                candidates = {sid for band in bands for sid in buckets.get(band, ())}
-                twin = self._most_similar(grams, candidates, snippets, grams_of)
-            if twin is not None:
-                if item.location not in twin.locations:
-                    twin.locations.append(item.location)
-                    twin.note_ids.append(item.note_id)
-                by_key.setdefault(key, twin)
-                continue
-            snippet = Snippet(len(snippets), item.text, item.title, [item.location], [item.note_id])
-            snippets.append(snippet)
-            by_key[key] = snippet
-            if bands:
-                grams_of[snippet.id] = grams
-                for band in bands:
-                    buckets[band].append(snippet.id)
+        groups = self.assign([item.text for item in raw]).tolist()
+        for item, sid in zip(raw, groups, strict=True):
+            if sid == len(snippets):
+                snippets.append(
+                    Snippet(sid, item.text, item.title, [item.location], [item.note_id])
+                )
+            elif item.location not in snippets[sid].locations:
+                snippets[sid].locations.append(item.location)
+                snippets[sid].note_ids.append(item.note_id)
         return snippets
 
+    def assign(self, texts: Sequence[str]) -> np.ndarray:
+        """The snippet each text belongs to, numbered from 0 in order of first appearance.
+
+        ``merge`` without the objects: ``assign(["a", "b", "A"])`` is ``[0, 1, 0]``.
+        """
+        keys = [normalize(text) for text in texts]
+        first: dict[str, int] = {}
+        leader = np.fromiter(
+            (first.setdefault(key, i) for i, key in enumerate(keys)), np.int64, len(keys)
+        )
+        long_enough = [i for i in first.values() if len(keys[i]) >= self.min_near_chars]
+        del first
+        representative = np.arange(len(keys))
+        for item, twin in self._near_twins(keys, long_enough).items():
+            representative[item] = twin
+        _, groups = np.unique(representative[leader], return_inverse=True)
+        return groups.reshape(-1)
+
+    def _near_twins(self, keys: list[str], items: list[int]) -> dict[int, int]:
+        """For each of ``items`` (ascending) that is a near-duplicate, the kept item it joins."""
+        if len(items) < 2:
+            return {}
+        bands = _band_hashes(keys, items)
+        buckets = np.empty(bands.shape, dtype=np.int64)
+        shared = np.empty(bands.shape, dtype=bool)
+        for band in range(_BANDS):
+            _, inverse, counts = np.unique(bands[:, band], return_inverse=True, return_counts=True)
+            buckets[:, band] = inverse.reshape(-1)
+            shared[:, band] = counts[inverse.reshape(-1)] > 1
+        # Only a snippet sharing some bucket can be, or have, a near-duplicate.
+        crowded = np.flatnonzero(shared.any(axis=1))
+        bucket_rows = np.where(shared[crowded], buckets[crowded], -1).tolist()
+        grams = lru_cache(maxsize=65536)(lambda item: _trigrams(keys[item]))
+        kept: list[dict[int, list[int]]] = [{} for _ in range(_BANDS)]
+        twins: dict[int, int] = {}
+        for position, row in zip(crowded.tolist(), bucket_rows, strict=True):
+            item = items[position]
+            candidates = {
+                other
+                for band, bucket in enumerate(row)
+                if bucket >= 0
+                for other in kept[band].get(bucket, ())
+            }
+            twin = self._most_similar(grams(item), sorted(candidates), grams)
+            if twin is not None:
+                twins[item] = twin
+                continue
+            for band, bucket in enumerate(row):
+                if bucket >= 0:
+                    kept[band].setdefault(bucket, []).append(item)
+        return twins
+
     def _most_similar(
-        self,
-        grams: frozenset[str],
-        candidates: set[int],
-        snippets: list[Snippet],
-        grams_of: dict[int, frozenset[str]],
-    ) -> Snippet | None:
+        self, mine: frozenset[str], candidates: list[int], grams: Callable[[int], frozenset[str]]
+    ) -> int | None:
         best, best_similarity = None, self.threshold
-        for sid in sorted(candidates):
-            other = grams_of[sid]
-            similarity = len(grams & other) / len(grams | other)
+        for other in candidates:
+            theirs = grams(other)
+            similarity = len(mine & theirs) / len(mine | theirs)
             if similarity >= best_similarity:
-                best, best_similarity = snippets[sid], similarity
+                best, best_similarity = other, similarity
         return best
 
 
@@ -108,8 +151,51 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(compact[i : i + 3] for i in range(max(1, len(compact) - 2)))
 
 
-def _minhash_bands(grams: frozenset[str]) -> list[tuple[int, bytes]]:
-    hashes = np.fromiter((zlib.crc32(g.encode()) for g in grams), np.uint64, len(grams))
-    signature = ((hashes[:, None] * _PERM_A + _PERM_B) % _PRIME).min(axis=0)
-    rows = signature.reshape(_BANDS, _ROWS)
-    return [(band, rows[band].tobytes()) for band in range(_BANDS)]
+def _band_hashes(keys: list[str], items: list[int]) -> np.ndarray:
+    """One 64-bit hash per LSH band (its rows of the MinHash signature) for each item."""
+    hashes = np.empty((len(items), _BANDS), dtype=np.uint64)
+    for start in range(0, len(items), _SIGNATURE_BATCH):
+        batch = [keys[i].replace(" ", "") for i in items[start : start + _SIGNATURE_BATCH]]
+        signature = _minhash(batch).reshape(len(batch), _BANDS, _ROWS)
+        combined = signature[:, :, 0].copy()
+        for row in range(1, _ROWS):
+            combined = combined * _BAND_MIX + signature[:, :, row]
+        hashes[start : start + len(batch)] = combined
+    return hashes
+
+
+def _minhash(texts: list[str]) -> np.ndarray:
+    """MinHash signatures of the character-trigram sets of non-empty ``texts``.
+
+    Each trigram is packed exactly into 63 bits (three 21-bit code points), as
+    ``_trigrams`` sees it: a text shorter than three characters is its one gram.
+    """
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32).astype(np.uint64)
+    points = np.append(points, [_NO_CHAR, _NO_CHAR])
+    counts = np.maximum(lengths - 2, 1)
+    first_gram = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(len(texts)), counts)
+    position = np.repeat(np.cumsum(lengths) - lengths, counts) + (
+        np.arange(int(counts.sum())) - first_gram[owner]
+    )
+    length = lengths[owner]
+    second = np.where(length >= 2, points[position + 1], _NO_CHAR)
+    third = np.where(length >= 3, points[position + 2], _NO_CHAR)
+    packed = (points[position] << np.uint64(42)) | (second << np.uint64(21)) | third
+    mixed = _splitmix64(packed)
+    signature = np.empty((len(texts), _BANDS * _ROWS), dtype=np.uint64)
+    # One hash function at a time over a flat array: far faster than a 2-D broadcast.
+    for column, (multiplier, addend) in enumerate(zip(_MULTIPLIERS, _ADDENDS, strict=True)):
+        hashed = mixed * multiplier
+        hashed += addend
+        signature[:, column] = np.minimum.reduceat(hashed, first_gram)
+    return signature
+
+
+def _splitmix64(values: np.ndarray) -> np.ndarray:
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))

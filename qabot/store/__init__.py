@@ -1,0 +1,1 @@
+"""The persisted index: cache files, per-file parts, and lazy tables over saved arrays."""

@@ -1,0 +1,257 @@
+"""Note files as parts: each file decoded, cut into snippets and tokenized on its own.
+
+A part depends only on its file's bytes and suffix and on the settings, so an
+unchanged file's part comes from the cache and only changed files are tokenized again.
+
+Tokenizing is the slow step of indexing (jieba reads about 100k characters a second
+on one core), so a large batch of texts is spread over a process pool, one chunk per
+task, with every core busy. A small batch stays in this process: starting workers,
+each loading jieba's dictionary, would cost more than it saves.
+
+Example:
+    >>> files = scan(Path("seeds"), settings, loader)  # doctest: +SKIP
+    >>> parts = build_parts(files, settings, tokenizer, loader)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qabot.config import Settings
+from qabot.ingest.encoding import UndecodableError
+from qabot.ingest.loader import NoteFileTooLarge, NoteLoader
+from qabot.ingest.splitter import SentenceSplitter
+from qabot.store.cache import Arrays, code_version, digest, pack_json
+from qabot.store.tables import StringTable
+from qabot.tokenizer import Tokenizer
+
+Progress = Callable[[int, int], None]
+"""Called with ``(done, total)`` texts while tokenizing."""
+
+# Below this many characters to tokenize (about 10 s on one core) one process is faster.
+PARALLEL_FROM_CHARS = 1_000_000
+# Characters per task: big enough to amortize pickling, small enough to balance cores.
+_CHUNK_CHARS = 100_000
+
+
+@dataclass(slots=True)
+class NoteFile:
+    """A note file of the folder: its part's key and bytes, or why it could not be read."""
+
+    path: Path
+    source: str
+    key: str = ""
+    data: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A file decoded and split, waiting for its texts (snippets, then titles) to be tokenized."""
+
+    arrays: Arrays
+    texts: list[str] = field(default_factory=list)
+
+
+def scan(folder: Path, settings: Settings, loader: NoteLoader) -> list[NoteFile]:
+    """Every note file below ``folder``, read and keyed by its content."""
+    shaping = digest(
+        code_version(),
+        settings.ingest.model_dump(mode="json"),
+        settings.tokenizer.model_dump(mode="json"),
+    )
+    files: list[NoteFile] = []
+    for path in loader.find_files(folder):
+        source = path.relative_to(folder).as_posix()
+        try:
+            data = loader.read_bytes(path)
+        except NoteFileTooLarge as error:
+            files.append(NoteFile(path, source, error=str(error)))
+            continue
+        except OSError as error:
+            files.append(NoteFile(path, source, error=error.strerror or type(error).__name__))
+            continue
+        # The suffix decides how a file is parsed (Markdown or plain text).
+        key = digest(shaping, Path(source).suffix.lower(), hashlib.sha256(data).hexdigest())
+        files.append(NoteFile(path, source, key, data))
+    return files
+
+
+def build_parts(
+    files: Sequence[NoteFile],
+    settings: Settings,
+    tokenizer: Tokenizer,
+    loader: NoteLoader,
+    progress: Progress | None = None,
+) -> list[Arrays]:
+    """The parts of readable ``files``, in order, tokenizing all their texts in one batch."""
+    ingest = settings.ingest
+    splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
+    drafts = []
+    for file in files:
+        drafts.append(_draft(file, loader, splitter))
+        file.data = None  # decoded now; a large folder's bytes need not stay
+    texts = [text for draft in drafts for text in draft.texts]
+    terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
+    parts: list[Arrays] = []
+    row = 0
+    for draft in drafts:
+        ptr = term_ptr[row : row + len(draft.texts) + 1]
+        row += len(draft.texts)
+        used, local_ids = np.unique(term_ids[ptr[0] : ptr[-1]], return_inverse=True)
+        parts.append(
+            {
+                **draft.arrays,
+                "terms": pack_json([terms[t] for t in used.tolist()]),
+                "term_ids": local_ids.reshape(-1).astype(np.int32),
+                "term_ptr": ptr - ptr[0],
+            }
+        )
+    return parts
+
+
+def tokenize(
+    texts: Sequence[str],
+    settings: Settings,
+    tokenizer: Tokenizer,
+    progress: Progress | None = None,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(terms, term ids, row pointers)``: the terms of ``texts[i]`` are
+    ``terms[ids[ptr[i]:ptr[i + 1]]]``. Large batches run on every core."""
+    chunks = list(_chunks(texts, _CHUNK_CHARS))
+    workers = settings.index.workers or available_cores()
+    if workers > 1 and len(chunks) > 1 and sum(map(len, texts)) >= PARALLEL_FROM_CHARS:
+        results = _in_pool(chunks, settings, min(workers, len(chunks)))
+    else:
+        results = (_tokenize_chunk(tokenizer, chunk) for chunk in chunks)
+    vocabulary: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    done = 0
+    for chunk, (chunk_terms, chunk_ids, chunk_lengths) in zip(chunks, results, strict=True):
+        to_global = [vocabulary.setdefault(term, len(vocabulary)) for term in chunk_terms]
+        ids.append(np.asarray(to_global, dtype=np.int32)[chunk_ids])
+        lengths.append(chunk_lengths)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(texts))
+    ptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    if texts:
+        np.cumsum(np.concatenate(lengths), out=ptr[1:])
+    flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+    return list(vocabulary), flat, ptr
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # Linux: honours taskset and container limits
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _draft(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) -> _Draft:
+    """Decode, parse and split one file, as ``NoteLoader.load`` would."""
+    assert file.data is not None
+    try:
+        decoded = loader.decode(file.data)
+    except UndecodableError as error:
+        return _Draft({"meta": pack_json({"skipped": str(error)})})
+    notes = loader.parse(file.source, decoded.text)
+    if not notes:
+        return _Draft({"meta": pack_json({"skipped": "no notes in it"})})
+    titles: dict[str, int] = {}
+    snippets: list[tuple[int, str, int, int]] = []
+    for row, note in enumerate(notes):
+        titles.setdefault(note.title, len(titles))
+        start = note.location.start
+        snippets.extend(
+            (row, text, start + begin, start + end)
+            for text, begin, end in splitter.split(note.text)
+        )
+    snippet_texts = [text for _, text, _, _ in snippets]
+    return _Draft(
+        {
+            "meta": pack_json({"skipped": None, "replaced": decoded.replaced}),
+            "note_line": np.array([n.location.line for n in notes], dtype=np.int32),
+            "note_start": np.array([n.location.start for n in notes], dtype=np.int64),
+            "note_end": np.array([n.location.end for n in notes], dtype=np.int64),
+            "note_title": np.array([titles[n.title] for n in notes], dtype=np.int32),
+            **_strings("note_text", [n.text for n in notes]),
+            **_strings("title", list(titles)),
+            "snippet_note": np.array([s[0] for s in snippets], dtype=np.int32),
+            "snippet_start": np.array([s[2] for s in snippets], dtype=np.int64),
+            "snippet_end": np.array([s[3] for s in snippets], dtype=np.int64),
+            **_strings("snippet", snippet_texts),
+        },
+        snippet_texts + list(titles),
+    )
+
+
+def _strings(name: str, strings: Sequence[str]) -> Arrays:
+    data, offsets = StringTable.pack(strings)
+    return {f"{name}_data": data, f"{name}_offsets": offsets}
+
+
+def _chunks(texts: Sequence[str], chars: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for text in texts:
+        chunk.append(text)
+        size += len(text)
+        if size >= chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _tokenize_chunk(
+    tokenizer: Tokenizer, texts: Iterable[str]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    vocabulary: dict[str, int] = {}
+    ids: list[int] = []
+    lengths: list[int] = []
+    for text in texts:
+        terms = tokenizer.terms(text)
+        lengths.append(len(terms))
+        ids.extend(vocabulary.setdefault(term, len(vocabulary)) for term in terms)
+    return list(vocabulary), np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+
+
+def _in_pool(
+    chunks: list[list[str]], settings: Settings, workers: int
+) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+    # Imported here: only large folders need them, and `qabot ask` starts faster without.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": forking a process that runs threads (a progress bar, the bot) can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(settings.model_dump(mode="json"),),
+    ) as pool:
+        yield from pool.map(_tokenize_in_worker, chunks)
+
+
+_worker_tokenizer: Tokenizer | None = None
+
+
+def _start_worker(settings: dict) -> None:
+    global _worker_tokenizer
+    from qabot.index import make_tokenizer  # the same tokenizer the main process makes
+
+    _worker_tokenizer = make_tokenizer(Settings.model_validate(settings))
+
+
+def _tokenize_in_worker(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    assert _worker_tokenizer is not None
+    return _tokenize_chunk(_worker_tokenizer, texts)

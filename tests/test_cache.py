@@ -1,0 +1,270 @@
+"""The persisted index: warm loads, staleness, corruption, atomic writes, incremental updates."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qabot.store.cache as cache_module
+from qabot.config import Settings
+from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.store.cache import IndexCache
+from qabot.tokenizer import Tokenizer
+
+NOTES = {
+    "adam.md": "# AdamW\nAdamW 把权重衰减和梯度更新解耦。它是训练大模型的默认优化器。\n",
+    "ckpt.txt": "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算。\n",
+    "lr.txt": "余弦退火让学习率按余弦曲线下降。预热阶段学习率线性增大。\n",
+    "copy.txt": "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算。\n",
+}
+
+
+def counting_tokenizer(settings: Settings) -> tuple[Tokenizer, list[str]]:
+    """The settings' tokenizer, recording every text it tokenizes."""
+    tokenizer = make_tokenizer(settings)
+    seen: list[str] = []
+    terms = tokenizer.terms
+
+    def counted(text: str) -> list[str]:
+        seen.append(text)
+        return terms(text)
+
+    tokenizer.terms = counted  # type: ignore[method-assign]
+    return tokenizer, seen
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index={"cache_dir": tmp_path / "cache"})
+
+
+@pytest.fixture
+def folder(notes_folder: Callable[[dict[str, str | bytes]], Path]) -> Path:
+    return notes_folder(NOTES)
+
+
+def build(folder: Path, settings: Settings) -> tuple[NotesIndex, list[str]]:
+    tokenizer, seen = counting_tokenizer(settings)
+    return build_index(folder, settings, tokenizer), seen
+
+
+def content(index: NotesIndex) -> tuple:
+    """What an index answers from, comparable across builds."""
+    return (
+        index.stats,
+        [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets],
+        list(index.snippet_terms),
+        dict(index.note_snippets),
+        {title: index.title_terms[title] for title in index.title_terms},
+        index.bm25.to_arrays()["data"].tolist(),
+    )
+
+
+def changed(settings: Settings, section: str, **values: object) -> Settings:
+    part = getattr(settings, section).model_copy(update=values)
+    return settings.model_copy(update={section: part})
+
+
+def fresh(folder: Path, settings: Settings) -> NotesIndex:
+    return build_index(folder, changed(settings, "index", cache=False))
+
+
+def snapshot(settings: Settings, folder: Path) -> Path:
+    return IndexCache(settings.index.cache_dir, folder).snapshot_path
+
+
+def test_a_warm_start_loads_the_cache_without_tokenizing(folder: Path, settings: Settings) -> None:
+    first, tokenized = build(folder, settings)
+    assert tokenized and snapshot(settings, folder).is_file()
+    second, tokenized = build(folder, settings)
+    assert tokenized == []
+    assert content(second) == content(first) == content(fresh(folder, settings))
+    assert second.bm25.top_k(["梯度", "检查点"], 3) == first.bm25.top_k(["梯度", "检查点"], 3)
+
+
+def test_a_changed_file_is_the_only_one_tokenized_again(
+    folder: Path, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(folder, settings)
+    (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        index, tokenized = build(folder, settings)
+    assert "changed" in caplog.text
+    assert tokenized and all(text in "学习率预热避免早期梯度过大。" for text in tokenized)
+    assert content(index) == content(fresh(folder, settings))
+
+
+def test_a_new_deleted_or_renamed_file_is_handled(folder: Path, settings: Settings) -> None:
+    build(folder, settings)
+    (folder / "lr.txt").rename(folder / "schedule.txt")
+    (folder / "adam.md").unlink()
+    (folder / "new.txt").write_text("混合精度用半精度计算、单精度保存主权重。\n", encoding="utf-8")
+    index, tokenized = build(folder, settings)
+    assert all(text in "混合精度用半精度计算、单精度保存主权重。" for text in tokenized)
+    assert content(index) == content(fresh(folder, settings))
+    sources = {place.source for s in index.snippets for place in s.locations}
+    assert sources == {"ckpt.txt", "copy.txt", "new.txt", "schedule.txt"}
+    parts = IndexCache(settings.index.cache_dir, folder).parts_dir
+    assert len(list(parts.glob("*.npz"))) == 3  # copy.txt shares ckpt.txt's part; adam.md's is gone
+
+
+def test_tokenizer_settings_invalidate_every_part(folder: Path, settings: Settings) -> None:
+    build(folder, settings)
+    other = changed(settings, "tokenizer", extra_stopwords=["梯度"])
+    index, tokenized = build(folder, other)
+    assert len(tokenized) >= len(NOTES) - 1
+    assert "梯度" not in index.bm25.vocabulary
+
+
+def test_retriever_settings_rebuild_bm25_from_the_cached_parts(
+    folder: Path, settings: Settings
+) -> None:
+    before, _ = build(folder, settings)
+    other = changed(settings, "retriever", k1=0.9)
+    after, tokenized = build(folder, other)
+    assert tokenized == []
+    assert after.bm25.top_k(["梯度"], 1)[0][1] != before.bm25.top_k(["梯度"], 1)[0][1]
+    assert content(after) == content(fresh(folder, other))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:260]) + data[260:],  # bit rot
+        lambda data: b"",
+        lambda data: b"not a zip file at all",
+    ],
+)
+def test_a_damaged_snapshot_is_rebuilt_with_a_warning(
+    folder: Path,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    damage: Callable[[bytes], bytes],
+) -> None:
+    good, _ = build(folder, settings)
+    path = snapshot(settings, folder)
+    path.write_bytes(damage(path.read_bytes()))
+    with caplog.at_level(logging.WARNING):
+        rebuilt, tokenized = build(folder, settings)
+    assert "rebuilding" in caplog.text
+    assert tokenized == []  # the parts were intact
+    assert content(rebuilt) == content(good)
+    assert build(folder, settings)[0].stats == good.stats  # and the cache is whole again
+
+
+def test_a_damaged_part_is_tokenized_again(folder: Path, settings: Settings) -> None:
+    build(folder, settings)
+    parts = sorted(IndexCache(settings.index.cache_dir, folder).parts_dir.glob("*.npz"))
+    for part in parts:
+        part.write_bytes(part.read_bytes()[:100])
+    (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
+    index, tokenized = build(folder, settings)
+    assert len(tokenized) > 5  # every file again: no part could be read
+    assert content(index) == content(fresh(folder, settings))
+
+
+def test_a_crash_while_saving_leaves_the_old_snapshot(
+    folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(folder, settings)
+    before = snapshot(settings, folder).read_bytes()
+
+    def crash(file: object, **arrays: np.ndarray) -> None:
+        file.write(b"PK\x03\x04 half of a zip")  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache_module.np, "savez", crash)
+    (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build(folder, settings)
+    assert snapshot(settings, folder).read_bytes() == before
+    assert not list(settings.index.cache_dir.rglob("*.tmp"))
+
+
+def test_abandoned_temporary_files_are_pruned(folder: Path, settings: Settings) -> None:
+    build(folder, settings)
+    cache = IndexCache(settings.index.cache_dir, folder)
+    old = cache.parts_dir / "x.npz.123.tmp"
+    young = cache.dir / "index.npz.456.tmp"
+    for path in (old, young):
+        path.write_bytes(b"partial")
+    os.utime(old, (1, 1))
+    (folder / "new.txt").write_text("新的一条笔记，让索引重建。\n", encoding="utf-8")
+    build(folder, settings)
+    assert not old.exists() and young.exists()  # a young one may be another writer's
+
+
+def test_the_cache_holds_only_plain_arrays(folder: Path, settings: Settings) -> None:
+    build(folder, settings)
+    for path in settings.index.cache_dir.rglob("*.npz"):
+        with zipfile.ZipFile(path) as archive:
+            assert all(name.endswith(".npy") for name in archive.namelist())
+        with np.load(path, allow_pickle=False) as arrays:
+            assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_no_cache_writes_nothing(folder: Path, settings: Settings) -> None:
+    build_index(folder, changed(settings, "index", cache=False))
+    assert not settings.index.cache_dir.exists()
+
+
+def test_skipped_files_are_reported_on_every_start(
+    notes_folder: Callable[[dict[str, str | bytes]], Path],
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = notes_folder({**NOTES, "empty.txt": "", "photo.txt": b"\x89PNG\x00" + bytes(256)})
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            index, _ = build(folder, settings)
+        assert caplog.text.count("empty.txt") == 1 and caplog.text.count("photo.txt") == 1
+        assert [s.source for s in index.stats.skipped] == ["empty.txt", "photo.txt"]
+
+
+def test_the_cache_of_a_deleted_notes_folder_is_pruned(
+    notes_folder: Callable[[dict[str, str | bytes]], Path], settings: Settings, tmp_path: Path
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / "a.txt").write_text("一条很快会被删除的笔记。\n", encoding="utf-8")
+    build(gone, settings)
+    gone_cache = IndexCache(settings.index.cache_dir, gone).dir
+    assert gone_cache.is_dir()
+    (gone / "a.txt").unlink()
+    gone.rmdir()
+    kept = notes_folder(NOTES)
+    build(kept, settings)
+    assert not gone_cache.exists()
+    assert IndexCache(settings.index.cache_dir, kept).snapshot_path.is_file()
+
+
+def test_the_command_line_caches_in_the_working_folder_unless_told_not_to(
+    folder: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
+
+    def qabot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "qabot", *args, "--notes", str(folder)]
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+
+    cached, uncached = tmp_path / "cached", tmp_path / "uncached"
+    cached.mkdir()
+    uncached.mkdir()
+    first = qabot("index", cwd=cached)
+    second = qabot("ask", "--json", "梯度检查点保存什么？", cwd=cached)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert list((cached / ".qabot-cache").rglob("index.npz"))
+    assert json.loads(second.stdout)["citations"]
+    assert qabot("index", "--no-cache", cwd=uncached).stdout == first.stdout
+    assert not (uncached / ".qabot-cache").exists()

@@ -1,0 +1,164 @@
+"""Building the index: the same content as the plain definition, serial or parallel."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import jieba
+import pytest
+
+import qabot.store.parts as parts
+from qabot.config import Settings
+from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.ingest.dedup import Deduplicator, RawSnippet
+from qabot.ingest.loader import NoteLoader
+from qabot.ingest.splitter import SentenceSplitter
+from qabot.schema import Location
+from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+from qabot.store.tables import StringIndex, StringTable
+
+FOLDER = {
+    "ml/adam.md": "---\ntitle: x\n---\n# AdamW\nAdamW 把权重衰减和梯度更新解耦。它是默认优化器。\n"
+    "## 学习率\n余弦退火让学习率按余弦曲线下降。余弦退火让学习率按余弦曲线下降。\n",
+    "ckpt.txt": "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算其余的激活值。\n"
+    "混合精度训练用半精度计算，用单精度保存主权重！Loss scaling 防止下溢。\n",
+    "copy.txt": "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算其余的激活值\n"
+    "ADAMW   把权重衰减和梯度更新解耦。\n",
+    "empty.txt": "",
+    "sub/deep/moe.txt": "DeepSeek-V3 总参数量 671B，每个 token 激活 37B。MoE 用路由选择专家。\n"
+    * 2,
+}
+
+
+@pytest.fixture
+def folder(notes_folder: Callable[[dict[str, str | bytes]], Path]) -> Path:
+    return notes_folder(FOLDER)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index={"cache_dir": tmp_path / "cache"})
+
+
+def test_the_index_holds_what_the_plain_definition_gives(folder: Path, settings: Settings) -> None:
+    # The definition, one object at a time: load, split, dedup, tokenize.
+    ingest = settings.ingest
+    loaded = NoteLoader.from_settings(ingest).load(folder)
+    splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
+    raw = [
+        RawSnippet(
+            text,
+            note.title,
+            Location(
+                note.location.source,
+                note.location.line,
+                note.location.start + a,
+                note.location.start + b,
+            ),
+            note.id,
+        )
+        for note in loaded.notes
+        for text, a, b in splitter.split(note.text)
+    ]
+    expected = Deduplicator(ingest.near_duplicate_threshold).merge(raw)
+    tokenizer = make_tokenizer(settings)
+
+    index = build_index(folder, settings, tokenizer)
+    assert list(index.notes) == loaded.notes
+    assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == [
+        (s.text, s.title, s.locations, s.note_ids) for s in expected
+    ]
+    assert list(index.snippet_terms) == [tokenizer.terms(s.text) for s in expected]
+    assert dict(index.title_terms) == {
+        n.title: frozenset(tokenizer.terms(n.title)) for n in loaded.notes
+    }
+    for note in loaded.notes:
+        places = sorted(
+            (place.start, s.id)
+            for s in expected
+            for place, owner in zip(s.locations, s.note_ids, strict=True)
+            if owner == note.id
+        )
+        assert index.note_snippets[note.id] == [sid for _, sid in places]
+    assert index.stats.skipped == tuple(loaded.skipped)
+    assert (index.stats.files, index.stats.notes) == (loaded.files, len(loaded.notes))
+    assert index.stats.snippets_before_dedup == len(raw)
+    assert index.stats.snippets == len(expected) < len(raw)
+
+
+def test_next_snippet_is_the_following_sentence_of_the_note(
+    folder: Path, settings: Settings
+) -> None:
+    index = build_index(folder, settings)
+    note = next(n for n in index.notes if n.text.startswith("混合精度"))
+    first, second = index.note_snippets[note.id]
+    assert index.snippets[first].text.endswith("主权重！")
+    assert (index.next_snippet(first), index.next_snippet(second)) == (second, None)
+
+
+def test_parallel_tokenizing_gives_the_serial_index(
+    folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = build_index(folder, settings.model_copy(update={"index": no_cache(settings)}))
+    monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(parts, "_CHUNK_CHARS", 40)  # many small tasks over two workers
+    seen: list[tuple[int, int]] = []
+    two = settings.index.model_copy(update={"cache": False, "workers": 2})
+    parallel = build_index(
+        folder,
+        settings.model_copy(update={"index": two}),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert arrays_of(parallel) == arrays_of(serial)
+    assert len(seen) > 2 and seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def no_cache(settings: Settings) -> object:
+    return settings.index.model_copy(update={"cache": False})
+
+
+def arrays_of(index: NotesIndex) -> tuple:
+    return (
+        [(s.text, s.locations) for s in index.snippets],
+        list(index.snippet_terms),
+        {name: array.tolist() for name, array in index.bm25.to_arrays().items()},
+    )
+
+
+def test_jieba_dictionary_from_the_cache_is_jiebas_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    jieba.dt.check_initialized()
+    save_jieba_dictionary(tmp_path)
+    fresh = jieba.Tokenizer()
+    assert load_jieba_dictionary(tmp_path, fresh)
+    assert fresh.FREQ == jieba.dt.FREQ and fresh.total == jieba.dt.total
+    text = "梯度检查点在前向传播时只保存部分激活值，南京市长江大桥"
+    assert fresh.lcut(text) == jieba.lcut(text)
+    assert not load_jieba_dictionary(tmp_path, fresh)  # already loaded: left alone
+    for path in tmp_path.rglob("jieba-*.npz"):
+        path.write_bytes(path.read_bytes()[:-10])
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
+    assert "unusable" in caplog.text
+
+
+def test_the_string_index_finds_every_string_and_nothing_else() -> None:
+    rng = random.Random(4)
+    alphabet = "梯度检查点学习率abcxyz0123-_ "
+    words = list(
+        dict.fromkeys("".join(rng.choices(alphabet, k=rng.randint(0, 6))) for _ in range(5000))
+    )
+    table = StringTable(*StringTable.pack(words))
+    index = StringIndex.build(table, count=len(words) - 100)  # the last 100 are not indexed
+    assert index.lookup(words) == [*range(len(words) - 100), *[None] * 100]
+    assert index.lookup(["not there", "梯度梯度梯度梯度梯度梯度梯度"]) == [None, None]
+    saved = StringIndex(table, index.slots.copy(), index.count)
+    assert saved.lookup(words[:50]) == list(range(50))
+    assert dict(saved) == {word: row for row, word in enumerate(words[:-100])}
+    with pytest.raises(ValueError, match="does not fit"):
+        StringIndex(table, index.slots[: len(index.slots) // 4], index.count)
