@@ -260,9 +260,10 @@ class Handlers:
         return mention.sub(" ", message.text or "").strip()
 
 
-async def _retrying(send: Callable[[], Awaitable[object]], attempts: int = 3) -> None:
-    """Send, retrying a few times on a Bot API 5xx or network failure so no answer is lost.
+async def _retrying(send: Callable[[], Awaitable[object]], attempts: int = 6) -> None:
+    """Send, retrying on a Bot API 5xx or network failure so no answer is lost.
 
+    Waits 0.5, 1, 2, 4 and 8 s between tries, so a reply outlasts a 15 s blip.
     A timeout is not retried: the message may have arrived, and a duplicate is worse.
     Flood limits (429) are retried by PTB's ``AIORateLimiter``.
     """
@@ -275,4 +276,4 @@ async def _retrying(send: Callable[[], Awaitable[object]], attempts: int = 3) ->
         except NetworkError:
             if attempt == attempts:
                 raise
-            await asyncio.sleep(0.5 * attempt)
+            await asyncio.sleep(0.5 * 2 ** (attempt - 1))

@@ -173,10 +173,14 @@ class Emulator:
         *,
         emulator_dir: Path = EMULATOR_DIR,
         startup_timeout: float = 20.0,
+        store_timeout: int = 3600,
     ) -> None:
         self.port = port if port is not None else free_port()
         self.emulator_dir = emulator_dir
         self.startup_timeout = startup_timeout
+        # The emulator forgets messages older than this (checked as often); its reads
+        # scan everything it holds, so long load runs keep it short.
+        self.store_timeout = store_timeout
         self.log_path = Path(tempfile.mkstemp(prefix="telegram-emulator-", suffix=".log")[1])
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -184,6 +188,11 @@ class Emulator:
     def url(self) -> str:
         """``http://127.0.0.1:<port>``: the bot API is under ``/bot<token>/``."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The Node process id while running (benchmarks read its CPU time)."""
+        return self._process.pid if self.is_running and self._process else None
 
     @property
     def is_running(self) -> bool:
@@ -199,7 +208,7 @@ class Emulator:
         with self.log_path.open("ab") as log:
             # stdin stays a pipe: start.js exits when it closes, i.e. when pytest dies.
             process = subprocess.Popen(
-                [node, "start.js", str(self.port)],
+                [node, "start.js", str(self.port), str(self.store_timeout)],
                 cwd=self.emulator_dir,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

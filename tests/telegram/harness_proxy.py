@@ -186,6 +186,11 @@ class TelegramProxy:
     def is_down(self) -> bool:
         return time.monotonic() < self._down_until
 
+    def pending_faults(self, method: str) -> int:
+        """How many injected faults of ``method`` are still queued (a storm tops them up)."""
+        with self._lock:
+            return sum(fault.remaining for fault in self._faults.get(method, ()))
+
     def clear_faults(self) -> None:
         """Drop queued faults (counters and recorded calls are kept)."""
         with self._lock:
@@ -294,6 +299,9 @@ def _api_error(
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops SYNs when a busy bot opens many
+    # connections at once; the retransmit then costs it seconds, even a connect timeout.
+    request_queue_size = 1024
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A bot dropping its connection (cancelled poll, shutdown) is routine here.
