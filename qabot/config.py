@@ -41,6 +41,10 @@ class IngestSettings(_Section):
     boilerplate_patterns: list[str] = [r"^[A-Z][A-Z0-9 ]{2,60}$"]
     min_snippet_chars: int = Field(8, ge=1)
     max_snippet_chars: int = Field(200, ge=20)
+    # Caps that bound memory: a larger file is skipped (and reported) unread, and a
+    # longer line is cut into several notes.
+    max_file_mb: float = Field(20, gt=0)
+    max_note_chars: int = Field(20_000, ge=100)
     # Char 3-gram Jaccard similarity at or above which two snippets count as one.
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
 
@@ -50,6 +54,12 @@ class TokenizerSettings(_Section):
 
     traditional_to_simplified: bool = True
     extra_stopwords: list[str] = []
+    # Also drop the extended list: light verbs, adverbs, question phrasing (用, 一般, 哪篇).
+    extended_stopwords: bool = True
+    # Also index the character bigrams of Chinese runs, so differently cut words still meet.
+    char_bigrams: bool = True
+    # jieba's search mode: long words also yield the shorter words inside them.
+    search_mode: bool = False
 
 
 class RetrieverSettings(_Section):
@@ -62,13 +72,63 @@ class RetrieverSettings(_Section):
     candidates: int = Field(50, ge=1)
 
 
+class IndexSettings(_Section):
+    """Where the built index is cached between runs, and how it is built."""
+
+    # Relative to the working folder. The cache is keyed on the notes' contents and
+    # the settings, so it is rebuilt by itself when either changes.
+    cache_dir: Path = Path(".qabot-cache")
+    cache: bool = True
+    # Processes that tokenize a large folder; 0 means one per available core.
+    workers: int = Field(0, ge=0)
+
+
 class ReaderSettings(_Section):
     """How the answer is chosen, and when to abstain instead."""
 
     # Share of the question's term weight (IDF) the evidence must contain.
-    min_coverage: float = Field(0.5, ge=0, le=1)
+    min_coverage: float = Field(0.4, ge=0, le=1)
     max_sentences: int = Field(2, ge=1, le=5)
     max_question_chars: int = Field(1000, ge=10)
+    # Notes ranked by BM25 whose sentences are scored (0: rank sentences by BM25 alone).
+    candidate_notes: int = Field(3, ge=0, le=50)
+    # Sentence score: note score (share of the best note's) times note_weight, plus term
+    # coverage, plus char_weight times character coverage, plus answer_type_weight for a
+    # number or date a question asks for, minus restatement_penalty for a sentence that
+    # only repeats the question.
+    note_weight: float = Field(2.0, ge=0)
+    char_weight: float = Field(0.5, ge=0)
+    answer_type_weight: float = Field(0.2, ge=0)
+    restatement_penalty: float = Field(0.0, ge=0)
+    # Plus this times the sentence's own BM25 score (a share of the best candidate's).
+    sentence_bm25_weight: float = Field(0.0, ge=0)
+    # A second sentence of the best one's note joins the answer when it scores within
+    # this much of it (0: only a following sentence holding missing words joins).
+    runner_up_margin: float = Field(0.25, ge=0)
+    # Weigh question terms by how rare they are among the note's own sentences.
+    local_idf: bool = True
+    # Weight of character bigrams against words, in note ranking and sentence scores.
+    bigram_weight: float = Field(0.25, ge=0)
+    # Times a note's title terms are added to it for note ranking.
+    title_repeats: int = Field(1, ge=0, le=5)
+    # Abstention evidence: the answer's whole note, or only the answer sentences.
+    coverage_scope: Literal["note", "answer"] = "note"
+    # Credit a missing Chinese word earns, times the share of its characters found.
+    char_credit: float = Field(0.5, ge=0, le=1)
+    # How much more an English or alphanumeric word that no note has weighs.
+    unseen_name_weight: float = Field(2.0, ge=1)
+    # English words the notes lack are translated (CC-CEDICT) into up to this many of
+    # the notes' Chinese words, added to the question; 0 turns translation off.
+    translations: int = Field(1, ge=0, le=10)
+
+
+class WebhookSettings(_Section):
+    """Webhook mode, instead of long polling, when ``url`` is set."""
+
+    url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    secret_token: SecretStr | None = None
 
 
 class TelegramSettings(_Section):
@@ -76,6 +136,22 @@ class TelegramSettings(_Section):
 
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
+    # Seconds between getUpdates calls, and the long-poll timeout of each.
+    poll_interval: float = Field(0.0, ge=0)
+    poll_timeout: float = Field(10.0, ge=0)
+    # How often to retry the start-up calls (getMe, deleteWebhook) before giving up.
+    bootstrap_retries: int = Field(5, ge=-1)
+    # Empty lists allow everyone; otherwise an update must match a listed chat or user.
+    allowed_chat_ids: list[int] = []
+    allowed_user_ids: list[int] = []
+    # Users who may run /reload, checked by user id in any chat.
+    admin_user_ids: list[int] = []
+    questions_per_minute: int = Field(6, ge=1)
+    # Telegram's own flood limit on the bot's requests; PTB's AIORateLimiter keeps to it.
+    api_requests_per_second: float = Field(30, gt=0)
+    # How long the More and Sources buttons of an answer keep working.
+    button_ttl_seconds: int = Field(86400, ge=60)
+    webhook: WebhookSettings = WebhookSettings()
 
 
 class Settings(BaseSettings):
@@ -91,9 +167,12 @@ class Settings(BaseSettings):
 
     notes_dir: Path = Path("seeds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # With --watch, wait this long after the last change before rebuilding.
+    watch_debounce_ms: int = Field(1600, ge=50)
     ingest: IngestSettings = IngestSettings()
     tokenizer: TokenizerSettings = TokenizerSettings()
     retriever: RetrieverSettings = RetrieverSettings()
+    index: IndexSettings = IndexSettings()
     reader: ReaderSettings = ReaderSettings()
     telegram: TelegramSettings = TelegramSettings()
 

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 import unicodedata
 
 from qabot.config import Settings
@@ -28,11 +29,8 @@ class QAPipeline:
         self.index = index
         self.tokenizer = tokenizer
         self.settings = settings
-        self.reader = ExtractiveReader(
-            min_coverage=settings.reader.min_coverage,
-            max_sentences=settings.reader.max_sentences,
-            top_k=settings.retriever.top_k,
-        )
+        self.reader = ExtractiveReader.from_settings(settings)
+        self.built_at = time.time()  # when this index was built or loaded; /stats shows it
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: Progress | None = None) -> QAPipeline:

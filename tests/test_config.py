@@ -61,8 +61,8 @@ def test_shipped_config_matches_the_defaults() -> None:
 
 
 def test_telegram_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QABOT_TELEGRAM__TOKEN", "123:secret")
+    monkeypatch.setenv("QABOT_TELEGRAM__TOKEN", "123:do-not-leak")
     settings = load_settings()
     assert settings.telegram.token is not None
-    assert "secret" not in repr(settings)
-    assert settings.telegram.token.get_secret_value() == "123:secret"
+    assert "do-not-leak" not in repr(settings)
+    assert settings.telegram.token.get_secret_value() == "123:do-not-leak"

@@ -19,11 +19,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from qabot.cli.eval import eval_command
 from qabot.cli.render import render_answer, render_stats
 from qabot.cli.repl import Repl, line_reader
 from qabot.config import DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
+from qabot.eval.errors import EvalInputError
 from qabot.ingest.loader import NotesFolderError
 from qabot.pipeline import QAPipeline
 from qabot.schema import Answer
@@ -46,6 +47,10 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Config file (default: config/qabot.toml)."),
 ]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Index afresh, without reading or writing the cache."),
+]
 # Below this many snippets indexing is quick; a bar would only flicker.
 _PROGRESS_FROM = 5000
 
@@ -64,51 +69,101 @@ def ask(
     ] = False,
     notes: NotesOption = None,
     config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Answer one question, or one per line of standard input."""
     if question is None and sys.stdin.isatty():
         raise UserError("give a QUESTION, or pipe questions one per line on stdin")
-    pipeline = _pipeline(_settings(config, notes))
+    pipeline = _pipeline(_settings(config, notes, no_cache))
     questions = [question] if question is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for text in questions:
         _print_answer(pipeline.ask(text), as_json, echo_question=question is None)
 
 
+WatchOption = Annotated[
+    bool, typer.Option("--watch", help="Re-index in the background when the notes change.")
+]
+
+
 @app.command()
-def repl(notes: NotesOption = None, config: ConfigOption = None) -> None:
+def repl(
+    notes: NotesOption = None,
+    config: ConfigOption = None,
+    watch: WatchOption = False,
+    no_cache: NoCacheOption = False,
+) -> None:
     """Ask questions interactively; /help inside lists the commands."""
-    pipeline = _pipeline(_settings(config, notes))
-    Repl(pipeline, console).run(line_reader())
+    settings = _settings(config, notes, no_cache)
+    session = Repl(_pipeline(settings), console)
+    if watch:
+        from qabot.watch import watch_notes_in_thread  # only --watch pays for watchfiles
+
+        watch_notes_in_thread(settings, session.rebuild)
+    session.run(line_reader())
 
 
 @app.command()
-def index(notes: NotesOption = None, config: ConfigOption = None) -> None:
-    """Index the notes folder and print what was indexed."""
-    pipeline = _pipeline(_settings(config, notes))
+def index(
+    notes: NotesOption = None, config: ConfigOption = None, no_cache: NoCacheOption = False
+) -> None:
+    """Index the notes folder (or load its index from the cache) and print what it holds."""
+    pipeline = _pipeline(_settings(config, notes, no_cache))
     render_stats(console, pipeline.index.stats)
 
 
-def _settings(config: Path | None, notes: Path | None) -> Settings:
+app.command("eval")(eval_command)
+
+
+@app.command()
+def telegram(
+    notes: NotesOption = None, config: ConfigOption = None, watch: WatchOption = False
+) -> None:
+    """Run the Telegram bot: long polling, or a webhook when telegram.webhook.url is set."""
+    # The bot stack is imported only here, so `ask` starts fast.
+    from qabot.telegram.bot import BotConfigError, run
+
+    settings = _settings(config, notes)
+    token = settings.telegram.token
+    if token is None or not token.get_secret_value().strip():
+        raise UserError("no bot token: set QABOT_TELEGRAM__TOKEN, or telegram.token in the config")
+    try:
+        run(settings, _pipeline(settings), watch=watch)
+    except BotConfigError as error:
+        raise UserError(str(error)) from None
+
+
+def _settings(config: Path | None, notes: Path | None, no_cache: bool = False) -> Settings:
     settings = load_settings(config or DEFAULT_CONFIG_FILE, notes_dir=notes)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s: %(message)s")
+    if no_cache:
+        index = settings.index.model_copy(update={"cache": False})
+        settings = settings.model_copy(update={"index": index})
     return settings
 
 
 def _pipeline(settings: Settings) -> QAPipeline:
-    with Progress(
-        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True
-    ) as bar:
-        task = None
+    bar = None
+    task = None
 
-        def progress(done: int, total: int) -> None:
-            nonlocal task
-            if total < _PROGRESS_FROM:
-                return
-            if task is None:
-                task = bar.add_task("indexing", total=total)
-            bar.update(task, completed=done)
+    def progress(done: int, total: int) -> None:
+        nonlocal bar, task
+        if total < _PROGRESS_FROM:
+            return
+        if bar is None:
+            # Imported on first use: a start from the cache needs no bar.
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+            columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn())
+            bar = Progress(*columns, console=errors, transient=True)
+            bar.start()
+            task = bar.add_task("indexing", total=total)
+        bar.update(task, completed=done)
+
+    try:
         return QAPipeline.from_settings(settings, progress)
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def _print_answer(answer: Answer, as_json: bool, echo_question: bool) -> None:
@@ -131,7 +186,7 @@ def main() -> None:
     except typer.TyperException as error:
         errors.print(f"qabot: error: {error.format_message()}")
         code = 2
-    except (UserError, ConfigError, NotesFolderError) as error:
+    except (UserError, ConfigError, NotesFolderError, EvalInputError) as error:
         errors.print(f"qabot: error: {error}")
         code = 2
     except BrokenPipeError:
