@@ -16,8 +16,8 @@ Faults: the scenarios of ``tests/telegram/test_faults.py`` (the same code), with
 bot in this process as in the tests.
 
 Usage:
-    .venv/bin/python benchmarks/bench_load.py                       # ~9 min, writes the doc
-    .venv/bin/python benchmarks/bench_load.py --only load           # ~6 min
+    .venv/bin/python benchmarks/bench_load.py                       # ~7 min, writes the doc
+    .venv/bin/python benchmarks/bench_load.py --only load           # ~5 min
     .venv/bin/python benchmarks/bench_load.py --users 20 --questions 500 --no-write  # smoke
 """
 

@@ -139,6 +139,8 @@ class TelegramSettings(_Section):
     # Seconds between getUpdates calls, and the long-poll timeout of each.
     poll_interval: float = Field(0.0, ge=0)
     poll_timeout: float = Field(10.0, ge=0)
+    # While the Bot API is unreachable, poll again this often (PTB alone backs off to 30 s).
+    poll_retry_seconds: float = Field(2.0, gt=0, le=60)
     # How often to retry the start-up calls (getMe, deleteWebhook) before giving up.
     bootstrap_retries: int = Field(5, ge=-1)
     # Empty lists allow everyone; otherwise an update must match a listed chat or user.

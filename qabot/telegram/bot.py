@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
@@ -68,6 +70,28 @@ def redact_token_in_logs(token: str) -> None:
         handler.setFormatter(BotLogFormatter(inner, token))
 
 
+class PollingRequest(HTTPXRequest):
+    """The getUpdates connection, retried every ``retry_seconds`` while the API is away.
+
+    PTB's polling loop backs off 1.5 times longer after each network error, up to 30 s,
+    so a bot could sit idle half a minute after the Bot API is back. A ``TimedOut`` is
+    retried at once instead, so after a short fixed wait each failure is reported as one.
+    """
+
+    def __init__(self, retry_seconds: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retry_seconds = retry_seconds
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().post(*args, **kwargs)
+        except (TimedOut, InvalidToken):
+            raise
+        except NetworkError as error:
+            await asyncio.sleep(self.retry_seconds)
+            raise TimedOut(f"Bot API unavailable ({error.message}); polling again") from error
+
+
 def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = False) -> Application:
     """The PTB application with every handler, the flood-limit retrier and concurrency.
 
@@ -101,10 +125,15 @@ def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = Fa
             AIORateLimiter(overall_max_rate=options.api_requests_per_second, max_retries=3)
         )
         .concurrent_updates(True)
-        .get_updates_read_timeout(options.poll_timeout + 5)
-        # httpcore can leak the pooled connection of a poll cancelled at shutdown
-        # (encode/httpcore#658); a spare one lets the final poll go through.
-        .get_updates_connection_pool_size(2)
+        .get_updates_request(
+            PollingRequest(
+                retry_seconds=options.poll_retry_seconds,
+                read_timeout=options.poll_timeout + 5,
+                # httpcore can leak the pooled connection of a poll cancelled at shutdown
+                # (encode/httpcore#658); a spare one lets the final poll go through.
+                connection_pool_size=2,
+            )
+        )
         .post_init(start)
         .post_stop(stop)
         .build()
