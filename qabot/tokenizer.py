@@ -43,7 +43,7 @@ _PART_SEPARATORS = re.compile(r"[-_/]")
 _PART = re.compile(r"[a-z0-9.+#]+")
 # A name of three or more letters with a version glued on: seedthinkingv1.5, yolov5.
 _VERSIONED = re.compile(r"([a-z]{3,})(v\d+(?:\.\d+)*)")
-_WORD_CHAR = re.compile(r"\w")
+_WORD_CHAR = re.compile(r"[^\W_]")  # a letter, digit or CJK character; "_" alone is no word
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 BIGRAM_MARK = "²"

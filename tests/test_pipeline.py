@@ -38,6 +38,8 @@ def test_traditional_chinese_question_finds_the_simplified_note(
         ("   ", EMPTY_HINT),
         ("？！。。", EMPTY_HINT),
         ("🙂🔥🎉", EMPTY_HINT),
+        ("*_[", EMPTY_HINT),
+        ("\u200f\u200e", EMPTY_HINT),
         ("what is it?", VAGUE_HINT),
     ],
 )
