@@ -58,35 +58,32 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qabot-bench")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "performance.md")
     parser.add_argument("--report", action="store_true", help="only rewrite the page")
+    parser.add_argument(
+        "--redo", choices=["tokenize"], help="re-measure only this, keeping the other results"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(CHILDREN[args.child[0]](args.work, *args.child[1:])))
         return
     results_file = args.work / "results.json"
-    if not args.report:
-        run(args.work, [int(size) for size in args.sizes.split(",")], results_file)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if args.redo:
+        redo(args.work, sizes, results_file, args.redo)
+    elif not args.report:
+        run(args.work, sizes, results_file)
     write_report(json.loads(results_file.read_text()), args.out)
     print(f"wrote {args.out}")
 
 
 def run(work: Path, sizes: list[int], results_file: Path) -> None:
-    source = work / "src"
-    shutil.rmtree(source, ignore_errors=True)
-    for name in ("qabot", "benchmarks"):
-        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    source = _snapshot(work)
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     results["machine"] = machine()
     results["started"] = time.strftime("%Y-%m-%d %H:%M:%S")
 
     def child(*task: str) -> dict:
-        script = source / "benchmarks" / "bench_retrieval.py"
-        command = [sys.executable, str(script), "--work", str(work), "--child", *task]
-        log(" ".join(task))
-        done = subprocess.run(command, env=_env(source), capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"{task}: {done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return _child(work, source, *task)
 
     def save() -> None:
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -108,6 +105,37 @@ def run(work: Path, sizes: list[int], results_file: Path) -> None:
             save()
         entry["qabot_reader"] = child("serve", str(size), "notes")
         save()
+
+
+def redo(work: Path, sizes: list[int], results_file: Path, name: str) -> None:
+    """Measure ``name`` again for ``sizes`` with the current code; the page says when."""
+    source = _snapshot(work)
+    results = json.loads(results_file.read_text())
+    for size in sizes:
+        entry = _child(work, source, name, str(size))
+        entry["measured"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        entry["load"] = os.getloadavg()
+        results[str(size)][name] = entry
+        results_file.write_text(json.dumps(results, indent=1))
+
+
+def _snapshot(work: Path) -> Path:
+    """A copy of the code to measure, so edits made meanwhile don't change it."""
+    source = work / "src"
+    shutil.rmtree(source, ignore_errors=True)
+    for name in ("qabot", "benchmarks"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return source
+
+
+def _child(work: Path, source: Path, *task: str) -> dict:
+    script = source / "benchmarks" / "bench_retrieval.py"
+    command = [sys.executable, str(script), "--work", str(work), "--child", *task]
+    log(" ".join(task))
+    done = subprocess.run(command, env=_env(source), capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{task}: {done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def ask_wall_time(work: Path, size: int, source: Path) -> dict:
@@ -279,13 +307,20 @@ def child_tokenize(work: Path, size: str) -> dict:
         "jieba_lcut": lambda: [jieba.lcut(line) for line in sample],
     }
     seconds = {name: 0.0 for name in runs}
+    cpu = {name: 0.0 for name in runs}
     for _ in range(2):
         for name, run_once in runs.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), _cpu_seconds()
             run_once()
             seconds[name] += time.perf_counter() - start
-    rates = {name: 2 * chars / spent for name, spent in seconds.items()}
-    return {"sample_chars": chars, "chars_per_second": rates, "cores": available_cores()}
+            cpu[name] += _cpu_seconds() - start_cpu
+    return {
+        "sample_chars": chars,
+        "chars_per_second": {name: 2 * chars / spent for name, spent in seconds.items()},
+        # CPU time of this process and its (finished) workers: what other load can't hide.
+        "chars_per_cpu_second": {name: 2 * chars / spent for name, spent in cpu.items()},
+        "cores": available_cores(),
+    }
 
 
 def child_peer(work: Path, name: str, size: str) -> dict:
@@ -353,6 +388,13 @@ def _run_dir(work: Path, size: int) -> Path:
 def _env(source: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
     return clean | {"PYTHONPATH": f"{source}{os.pathsep}{source / 'benchmarks'}"}
+
+
+def _cpu_seconds() -> float:
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def _rss(who: int) -> float:
