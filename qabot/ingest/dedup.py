@@ -86,35 +86,50 @@ class Deduplicator:
         """The snippet each text belongs to, numbered from 0 in order of first appearance.
 
         ``merge`` without the objects: ``assign(["a", "b", "A"])`` is ``[0, 1, 0]``.
+        ``texts`` may be a lazy sequence: each text is read a few times, none is kept.
         """
-        keys = [normalize(text) for text in texts]
-        first: dict[str, int] = {}
-        leader = np.fromiter(
-            (first.setdefault(key, i) for i, key in enumerate(keys)), np.int64, len(keys)
-        )
-        long_enough = [i for i in first.values() if len(keys[i]) >= self.min_near_chars]
-        del first
-        representative = np.arange(len(keys))
-        for item, twin in self._near_twins(keys, long_enough).items():
+        leader, long_enough = self._exact_leaders(texts)
+        representative = np.arange(len(texts))
+        for item, twin in self._near_twins(texts, long_enough).items():
             representative[item] = twin
         _, groups = np.unique(representative[leader], return_inverse=True)
         return groups.reshape(-1)
 
-    def _near_twins(self, keys: list[str], items: list[int]) -> dict[int, int]:
+    def _exact_leaders(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """Each text's first exact duplicate (itself if none), and the first texts long
+        enough to be compared for near-duplicates."""
+        leader = np.empty(len(texts), dtype=np.int64)
+        long_enough: list[int] = []
+        # Keyed by the normalized text's hash, not the text: a million keys stay small.
+        first: dict[int, int] = {}
+        clashes: dict[str, int] = {}  # texts whose hash an earlier, different text had
+        for index, text in enumerate(texts):
+            key = normalize(text)
+            seen = first.setdefault(hash(key), index)
+            if seen != index and normalize(texts[seen]) != key:
+                seen = clashes.setdefault(key, index)
+            leader[index] = seen
+            if seen == index and len(key) >= self.min_near_chars:
+                long_enough.append(index)
+        return leader, long_enough
+
+    def _near_twins(self, texts: Sequence[str], items: list[int]) -> dict[int, int]:
         """For each of ``items`` (ascending) that is a near-duplicate, the kept item it joins."""
         if len(items) < 2:
             return {}
-        bands = _band_hashes(keys, items)
-        buckets = np.empty(bands.shape, dtype=np.int64)
+        bands = _band_hashes(texts, items)
+        buckets = np.empty(bands.shape, dtype=np.int32)
         shared = np.empty(bands.shape, dtype=bool)
         for band in range(_BANDS):
             _, inverse, counts = np.unique(bands[:, band], return_inverse=True, return_counts=True)
             buckets[:, band] = inverse.reshape(-1)
             shared[:, band] = counts[inverse.reshape(-1)] > 1
+        del bands
         # Only a snippet sharing some bucket can be, or have, a near-duplicate.
         crowded = np.flatnonzero(shared.any(axis=1))
         bucket_rows = np.where(shared[crowded], buckets[crowded], -1).tolist()
-        grams = lru_cache(maxsize=65536)(lambda item: _trigrams(keys[item]))
+        del buckets, shared
+        grams = lru_cache(maxsize=65536)(lambda item: _trigrams(normalize(texts[item])))
         kept: list[dict[int, list[int]]] = [{} for _ in range(_BANDS)]
         twins: dict[int, int] = {}
         for position, row in zip(crowded.tolist(), bucket_rows, strict=True):
@@ -151,11 +166,13 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(compact[i : i + 3] for i in range(max(1, len(compact) - 2)))
 
 
-def _band_hashes(keys: list[str], items: list[int]) -> np.ndarray:
+def _band_hashes(texts: Sequence[str], items: list[int]) -> np.ndarray:
     """One 64-bit hash per LSH band (its rows of the MinHash signature) for each item."""
     hashes = np.empty((len(items), _BANDS), dtype=np.uint64)
     for start in range(0, len(items), _SIGNATURE_BATCH):
-        batch = [keys[i].replace(" ", "") for i in items[start : start + _SIGNATURE_BATCH]]
+        batch = [
+            normalize(texts[i]).replace(" ", "") for i in items[start : start + _SIGNATURE_BATCH]
+        ]
         signature = _minhash(batch).reshape(len(batch), _BANDS, _ROWS)
         combined = signature[:, :, 0].copy()
         for row in range(1, _ROWS):

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,6 +34,8 @@ from qabot.store.tables import StringIndex, StringTable
 
 # Term ids per batch when finding their first appearances.
 _FIRST_BATCH = 1 << 22
+# Rows gathered per batch, bounding the index arrays of a gather.
+_GATHER_ROWS = 1 << 16
 
 
 def assemble(
@@ -43,48 +46,26 @@ def assemble(
 ) -> Arrays:
     """The index arrays of the readable files ``sources``, whose parts are ``parts``.
 
-    Takes the arrays out of ``parts`` as it joins them, so a large folder is never
-    held twice. Raises ``ValueError`` when the notes hold no searchable word.
+    Empties each part once its arrays are copied out, so a cached part's file mapping
+    is released at once and a large folder is never held twice. Raises ``ValueError``
+    when the notes hold no searchable word.
     """
-    vocabulary: dict[str, int] = {}
-    to_global = [_vocabulary_map(part, vocabulary) for part in parts]
-    names = list(vocabulary)
-    del vocabulary
-    note_counts = np.array([len(part["note_line"]) for part in parts], dtype=np.int64)
-    note_offsets = np.concatenate([[0], np.cumsum(note_counts)])
-    snippet_counts = [len(part["snippet_note"]) for part in parts]
-
-    # Titles: distinct across files, each with its terms from the first part that has it.
-    titles: dict[str, int] = {}
-    title_rows: list[tuple[np.ndarray, np.ndarray]] = []
-    note_title: list[np.ndarray] = []
-    for part, mapping, count in zip(parts, to_global, snippet_counts, strict=True):
-        part_titles = StringTable(part.pop("title_data"), part.pop("title_offsets")).to_list()
-        new = [row for row, title in enumerate(part_titles) if title not in titles]
-        rows = [titles.setdefault(title, len(titles)) for title in part_titles]
-        title_rows.append(
-            _gather_rows(part["term_ptr"], mapping[part["term_ids"]], count + np.array(new, int))
-        )
-        note_title.append(np.asarray(rows, dtype=np.int32)[part.pop("note_title")])
-    title_term_ptr, title_terms = _concat_rows(title_rows)
-    del title_rows
-
-    # Raw snippets (before dedup) of all files; every one is a place of some snippet.
-    raw_note = np.concatenate(
-        [part.pop("snippet_note") + note_offsets[i] for i, part in enumerate(parts)]
-    )
-    raw_start = _take(parts, "snippet_start")
-    raw_end = _take(parts, "snippet_end")
-    raw_text_data, raw_text_offsets = _take_strings(parts, "snippet")
-    raw_term_ptr, raw_terms = _concat_rows(
-        [
-            _gather_rows(part.pop("term_ptr"), mapping[part.pop("term_ids")], np.arange(count))
-            for part, mapping, count in zip(parts, to_global, snippet_counts, strict=True)
-        ]
+    joined = _Joined()
+    for source, part in zip(sources, parts, strict=True):
+        joined.add(source, part)
+        part.clear()
+    names = list(joined.vocabulary)
+    title_table = StringTable(*StringTable.pack(list(joined.titles)))
+    del joined.vocabulary, joined.titles
+    raw_text_data, raw_text_offsets = joined.strings("snippet")
+    raw_term_ptr, raw_terms = _concat_rows(joined.raw_rows)
+    title_term_ptr, title_terms = _concat_rows(joined.title_rows)
+    raw_note, raw_start, raw_end = (
+        joined.array(name) for name in ("snippet_note", "snippet_start", "snippet_end")
     )
 
     groups = Deduplicator(settings.ingest.near_duplicate_threshold).assign(
-        StringTable(raw_text_data, raw_text_offsets).to_list()
+        StringTable(raw_text_data, raw_text_offsets)
     )
     count = int(groups.max()) + 1
     places = np.argsort(groups, kind="stable")  # grouped by snippet, in reading order
@@ -116,44 +97,39 @@ def assemble(
         settings.retriever.epsilon,
     )
 
+    notes = joined.notes
     reading = np.lexsort((groups, raw_start, raw_note))
-    note_ptr = np.concatenate([[0], np.cumsum(np.bincount(raw_note, minlength=note_offsets[-1]))])
+    note_ptr = np.concatenate([[0], np.cumsum(np.bincount(raw_note, minlength=notes))])
     meta = {
         "sources": list(sources),
         "stats": {
             "files": len(parts),
-            "notes": int(note_offsets[-1]),
+            "notes": notes,
             "snippets_before_dedup": len(groups),
             "snippets": count,
         },
         "skipped": [list(item) for item in skipped],
-        "replaced": [
-            [source, replaced]
-            for source, part in zip(sources, parts, strict=True)
-            if (replaced := unpack_json(part["meta"])["replaced"])
-        ],
+        "replaced": joined.replaced,
     }
-    title_table = StringTable(*StringTable.pack(list(titles)))
-    title_index = StringIndex.build(title_table)
-    note_text_data, note_text_offsets = _take_strings(parts, "note_text")
+    note_text_data, note_text_offsets = joined.strings("note_text")
     return {
         "meta": pack_json(meta),
         "terms_data": terms.data,
         "terms_offsets": terms.offsets,
-        "note_source": np.repeat(np.arange(len(parts), dtype=np.int32), note_counts),
-        "note_line": _take(parts, "note_line"),
-        "note_start": _take(parts, "note_start"),
-        "note_end": _take(parts, "note_end"),
-        "note_title": np.concatenate(note_title),
+        "note_source": joined.array("note_source"),
+        "note_line": joined.array("note_line"),
+        "note_start": joined.array("note_start"),
+        "note_end": joined.array("note_end"),
+        "note_title": joined.array("note_title"),
         "note_text_data": note_text_data,
         "note_text_offsets": note_text_offsets,
         "title_data": title_table.data,
         "title_offsets": title_table.offsets,
-        "title_slots": title_index.slots,
+        "title_slots": StringIndex.build(title_table).slots,
         "snippet_data": snippet_data,
         "snippet_offsets": snippet_offsets,
         "place_ptr": place_ptr,
-        "place_note": raw_note[places].astype(np.int32),
+        "place_note": raw_note[places],
         "place_start": raw_start[places],
         "place_end": raw_end[places],
         "snippet_term_ptr": snippet_term_ptr,
@@ -166,20 +142,51 @@ def assemble(
     }
 
 
-def _vocabulary_map(part: Arrays, vocabulary: dict[str, int]) -> np.ndarray:
-    """Global ids of a part's terms, adding new terms to ``vocabulary``."""
-    terms = unpack_json(part["terms"])
-    return np.array([vocabulary.setdefault(t, len(vocabulary)) for t in terms], dtype=np.int32)
+class _Joined:
+    """The parts' arrays copied out one part at a time, with one vocabulary and one
+    set of distinct titles (each title's terms from the first part that has it)."""
 
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.titles: dict[str, int] = {}
+        self.pieces: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.raw_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.title_rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.replaced: list[list[str | int]] = []
+        self.notes = 0
+        self.files = 0
 
-def _take(parts: Sequence[Arrays], name: str) -> np.ndarray:
-    """The ``name`` arrays of all parts joined, taken out of the parts."""
-    return np.concatenate([part.pop(name) for part in parts])
+    def add(self, source: str, part: Arrays) -> None:
+        terms = unpack_json(part["terms"])
+        vocabulary = self.vocabulary
+        global_ids = np.array([vocabulary.setdefault(t, len(vocabulary)) for t in terms], np.int32)
+        term_ids = global_ids[part["term_ids"]]
+        snippets = len(part["snippet_note"])
+        titles = StringTable(part["title_data"], part["title_offsets"]).to_list()
+        new = [snippets + row for row, title in enumerate(titles) if title not in self.titles]
+        rows = np.array([self.titles.setdefault(t, len(self.titles)) for t in titles], np.int32)
+        self.raw_rows.append(_gather_rows(part["term_ptr"], term_ids, np.arange(snippets)))
+        self.title_rows.append(_gather_rows(part["term_ptr"], term_ids, np.array(new, int)))
+        pieces = self.pieces
+        pieces["note_title"].append(rows[part["note_title"]])
+        pieces["snippet_note"].append(part["snippet_note"] + self.notes)
+        pieces["note_source"].append(np.full(len(part["note_line"]), self.files, np.int32))
+        for name in ("note_line", "note_start", "note_end", "snippet_start", "snippet_end"):
+            pieces[name].append(np.array(part[name]))
+        for name in ("note_text", "snippet"):
+            pieces[f"{name}_data"].append(np.array(part[f"{name}_data"]))
+            pieces[f"{name}_sizes"].append(np.diff(part[f"{name}_offsets"]))
+        if replaced := unpack_json(part["meta"])["replaced"]:
+            self.replaced.append([source, replaced])
+        self.notes += len(part["note_line"])
+        self.files += 1
 
+    def array(self, name: str) -> np.ndarray:
+        return np.concatenate(self.pieces.pop(name))
 
-def _take_strings(parts: Sequence[Arrays], name: str) -> tuple[np.ndarray, np.ndarray]:
-    sizes = np.concatenate([np.diff(part.pop(f"{name}_offsets")) for part in parts])
-    return _take(parts, f"{name}_data"), np.concatenate([[0], np.cumsum(sizes)])
+    def strings(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        sizes = self.array(f"{name}_sizes")
+        return self.array(f"{name}_data"), np.concatenate([[0], np.cumsum(sizes)])
 
 
 def _first_appearances(ids: np.ndarray, size: int) -> np.ndarray:
@@ -204,8 +211,17 @@ def _concat_rows(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
 def _gather_rows(
     ptr: np.ndarray, values: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ptr, values)`` of the given ``rows`` of a ``(ptr, values)`` table, in that order."""
+    """``(ptr, values)`` of the given ``rows`` of a ``(ptr, values)`` table, in that order.
+
+    In batches of rows: an index per value for a 100 MB text would take 800 MB.
+    """
     sizes = ptr[rows + 1] - ptr[rows]
     new_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    index = np.repeat(ptr[rows] - new_ptr[:-1], sizes) + np.arange(new_ptr[-1])
-    return new_ptr, values[index]
+    gathered = np.empty(new_ptr[-1], dtype=values.dtype)
+    starts = new_ptr[:-1]
+    for start in range(0, len(rows), _GATHER_ROWS):
+        batch = slice(start, start + _GATHER_ROWS)
+        first, last = new_ptr[start], new_ptr[min(start + _GATHER_ROWS, len(rows))]
+        shift = np.repeat(ptr[rows[batch]] - starts[batch], sizes[batch])
+        gathered[first:last] = values[shift + np.arange(first, last)]
+    return new_ptr, gathered

@@ -5,8 +5,9 @@ unchanged file's part comes from the cache and only changed files are tokenized 
 
 Tokenizing is the slow step of indexing (jieba reads about 100k characters a second
 on one core), so a large batch of texts is spread over a process pool, one chunk per
-task, with every core busy. A small batch stays in this process: starting workers,
-each loading jieba's dictionary, would cost more than it saves.
+task, with this process tokenizing too, so every core is busy from the start. A
+small batch stays in this process: starting workers, each loading jieba's
+dictionary, would cost more than it saves.
 
 Example:
     >>> files = scan(Path("seeds"), settings, loader)  # doctest: +SKIP
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from qabot.tokenizer import Tokenizer
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` texts while tokenizing."""
+Chunk = tuple[list[str], np.ndarray, np.ndarray]
 
 # Below this many characters to tokenize (about 10 s on one core) one process is faster.
 PARALLEL_FROM_CHARS = 1_000_000
@@ -125,25 +128,23 @@ def tokenize(
     """``(terms, term ids, row pointers)``: the terms of ``texts[i]`` are
     ``terms[ids[ptr[i]:ptr[i + 1]]]``. Large batches run on every core."""
     chunks = list(_chunks(texts, _CHUNK_CHARS))
-    workers = settings.index.workers or available_cores()
-    if workers > 1 and len(chunks) > 1 and sum(map(len, texts)) >= PARALLEL_FROM_CHARS:
-        results = _in_pool(chunks, settings, min(workers, len(chunks)))
+    cores = settings.index.workers or available_cores()
+    report = _Report(chunks, progress)
+    if cores > 1 and len(chunks) > 1 and sum(map(len, texts)) >= PARALLEL_FROM_CHARS:
+        results = _on_every_core(chunks, settings, tokenizer, min(cores, len(chunks)), report)
     else:
-        results = (_tokenize_chunk(tokenizer, chunk) for chunk in chunks)
+        results = []
+        for index, chunk in enumerate(chunks):
+            results.append(_tokenize_chunk(tokenizer, chunk))
+            report.done(index)
     vocabulary: dict[str, int] = {}
     ids: list[np.ndarray] = []
-    lengths: list[np.ndarray] = []
-    done = 0
-    for chunk, (chunk_terms, chunk_ids, chunk_lengths) in zip(chunks, results, strict=True):
+    for chunk_terms, chunk_ids, _ in results:
         to_global = [vocabulary.setdefault(term, len(vocabulary)) for term in chunk_terms]
         ids.append(np.asarray(to_global, dtype=np.int32)[chunk_ids])
-        lengths.append(chunk_lengths)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(texts))
     ptr = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:
-        np.cumsum(np.concatenate(lengths), out=ptr[1:])
+        np.cumsum(np.concatenate([lengths for _, _, lengths in results]), out=ptr[1:])
     flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
     return list(vocabulary), flat, ptr
 
@@ -211,9 +212,8 @@ def _chunks(texts: Sequence[str], chars: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _tokenize_chunk(
-    tokenizer: Tokenizer, texts: Iterable[str]
-) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _tokenize_chunk(tokenizer: Tokenizer, texts: Iterable[str]) -> Chunk:
+    """The chunk's own vocabulary, its texts' term ids into it, and their counts."""
     vocabulary: dict[str, int] = {}
     ids: list[int] = []
     lengths: list[int] = []
@@ -224,22 +224,64 @@ def _tokenize_chunk(
     return list(vocabulary), np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
 
 
-def _in_pool(
-    chunks: list[list[str]], settings: Settings, workers: int
-) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+class _Report:
+    """Calls ``progress(done, total)`` texts as chunks finish, in whatever order."""
+
+    def __init__(self, chunks: list[list[str]], progress: Progress | None) -> None:
+        self.sizes = [len(chunk) for chunk in chunks]
+        self.total = sum(self.sizes)
+        self.finished = 0
+        self.seen: set[int] = set()
+        self.progress = progress
+
+    def done(self, *indexes: int) -> None:
+        new = set(indexes) - self.seen
+        if new:
+            self.seen |= new
+            self.finished += sum(self.sizes[index] for index in new)
+            if self.progress is not None:
+                self.progress(self.finished, self.total)
+
+
+def _on_every_core(
+    chunks: list[list[str]],
+    settings: Settings,
+    tokenizer: Tokenizer,
+    cores: int,
+    report: _Report,
+) -> list[Chunk]:
+    """Tokenize in ``cores - 1`` worker processes and this one.
+
+    Workers take chunks from the front; this process starts at once from the back, so
+    no core waits while the workers start (each imports qabot and loads jieba).
+    """
     # Imported here: only large folders need them, and `qabot ask` starts faster without.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # "spawn": forking a process that runs threads (a progress bar, the bot) can deadlock.
     context = multiprocessing.get_context("spawn")
+    results: dict[int, Chunk] = {}
     with ProcessPoolExecutor(
-        workers,
+        cores - 1,
         mp_context=context,
         initializer=_start_worker,
         initargs=(settings.model_dump(mode="json"),),
     ) as pool:
-        yield from pool.map(_tokenize_in_worker, chunks)
+        futures = [pool.submit(_tokenize_in_worker, chunk) for chunk in chunks]
+        for index in reversed(range(len(chunks))):
+            if futures[index].cancel():  # no worker has taken it yet
+                results[index] = _tokenize_chunk(tokenizer, chunks[index])
+                report.done(index, *(i for i, f in enumerate(futures) if _finished(f)))
+        for index, future in enumerate(futures):
+            if index not in results:
+                results[index] = future.result()
+                report.done(index)
+    return [results[index] for index in range(len(chunks))]
+
+
+def _finished(future: Future) -> bool:
+    return future.done() and not future.cancelled()
 
 
 _worker_tokenizer: Tokenizer | None = None
@@ -252,6 +294,6 @@ def _start_worker(settings: dict) -> None:
     _worker_tokenizer = make_tokenizer(Settings.model_validate(settings))
 
 
-def _tokenize_in_worker(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _tokenize_in_worker(texts: list[str]) -> Chunk:
     assert _worker_tokenizer is not None
     return _tokenize_chunk(_worker_tokenizer, texts)

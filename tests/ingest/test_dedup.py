@@ -1,3 +1,6 @@
+import pytest
+
+import qabot.ingest.dedup as dedup
 from qabot.ingest.dedup import Deduplicator, RawSnippet, normalize
 from qabot.schema import Location
 
@@ -45,3 +48,16 @@ def test_strict_threshold_keeps_near_duplicates_apart() -> None:
 def test_short_snippets_are_never_near_matched() -> None:
     merged = Deduplicator(threshold=0.5).merge([raw("模型参数量", "a"), raw("模型参数", "b")])
     assert len(merged) == 2
+
+
+def test_texts_whose_hashes_clash_are_still_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        "梯度检查点节省显存。",
+        "学习率预热。",
+        "梯度检查点节省显存。",
+        "ADAMW 优化器。",
+        "adamw 优化器。",
+    ]
+    expected = Deduplicator().assign(texts).tolist()
+    monkeypatch.setattr(dedup, "hash", lambda key: 0, raising=False)  # every key clashes
+    assert Deduplicator().assign(texts).tolist() == expected == [0, 1, 0, 2, 2]
