@@ -10,6 +10,8 @@ from pathlib import Path
 import jieba
 import pytest
 
+import qabot.ingest.dedup as dedup_module
+import qabot.store.assemble as assemble_module
 import qabot.store.parts as parts
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
@@ -43,7 +45,14 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(index={"cache_dir": tmp_path / "cache"})
 
 
-def test_the_index_holds_what_the_plain_definition_gives(folder: Path, settings: Settings) -> None:
+@pytest.mark.parametrize("batch", [None, 3])
+def test_the_index_holds_what_the_plain_definition_gives(
+    folder: Path, settings: Settings, batch: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if batch:  # assembling in tiny batches must not change a thing
+        for name in ("_GATHER_ROWS", "_FIRST_BATCH"):
+            monkeypatch.setattr(assemble_module, name, batch)
+        monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
     # The definition, one object at a time: load, split, dedup, tokenize.
     ingest = settings.ingest
     loaded = NoteLoader.from_settings(ingest).load(folder)

@@ -24,20 +24,22 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping, Sequence
-from itertools import chain, count
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain, count, pairwise
 
 import numpy as np
 
 from qabot.store.tables import StringIndex, StringTable
 
+# Pruning gives up once the columns it must read hold this share of all the postings.
+_PRUNED_SHARE = 0.5
 # Up to this many candidates, the best are picked by a plain sort.
 _SORT_IN_PYTHON = 64
 # Below this many documents per query column, summing into a score for every document
 # (a handful of numpy calls) beats visiting the columns one by one (several calls each).
 _DENSE_PER_COLUMN = 4000
-# Postings weighed per numpy pass when building; bounds the temporary arrays.
-_WEIGHT_BATCH = 1 << 22
+# Tokens sorted and weighed per numpy pass when building; bounds the temporary arrays.
+_WEIGHT_BATCH = 1 << 20
 # Query terms whose columns are remembered; past this the memo starts afresh.
 _MEMO_TERMS = 100_000
 
@@ -104,13 +106,17 @@ class BM25Index:
         self.indptr = np.asarray(arrays["indptr"], dtype=np.int64)
         self.indices = np.asarray(arrays["indices"], dtype=np.int32)
         self.data = np.asarray(arrays["data"], dtype=np.float64)
+        # Each column's largest weight: what its term can add to a score, at most.
+        self.bounds = np.asarray(arrays["bounds"], dtype=np.float64)
         if not (
-            len(self.indptr) == len(vocabulary) + 1
+            len(self.indptr) == len(vocabulary) + 1 == len(self.bounds) + 1
             and self.indptr[-1] == len(self.indices) == len(self.data)
         ):
             raise ValueError("BM25 arrays do not fit together")
         self._size = size
-        self._indptr = memoryview(self.indptr).cast("B").cast("q")  # ints without numpy calls
+        # Item access without numpy's per-call cost.
+        self._indptr = memoryview(self.indptr).cast("B").cast("q")
+        self._bounds = memoryview(self.bounds).cast("B").cast("d")
         # Columns of recent query terms: most questions reuse common words.
         self._memo: dict[str, int | None] = {}
         # Scratch scores for multi-term queries, zero between queries; the lock lets
@@ -125,6 +131,7 @@ class BM25Index:
             "indptr": self.indptr,
             "indices": self.indices,
             "data": self.data,
+            "bounds": self.bounds,
             "term_slots": self.vocabulary.slots,
         }
 
@@ -165,12 +172,68 @@ class BM25Index:
         Ties go to the lower document number, at the cut-off too, so the list is
         exactly the head of rank-bm25's scores sorted by score, then document.
         """
-        documents, sums = self._candidates(query)
+        columns = self._columns(query)
+        spans = self._spans(columns)
+        bounds = [self._bounds[column] for column in columns]
+        found = self._pruned(spans, bounds, k) if len(spans) > 1 else None
+        documents, sums = found if found is not None else self._sums(spans)
         if len(sums) > max(k, _SORT_IN_PYTHON):
             keep = _best(documents, sums, k)
             documents, sums = documents[keep], sums[keep]
         pairs = zip(documents.tolist(), sums.tolist(), strict=True)
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:k]
+
+    def _pruned(
+        self, spans: list[tuple[int, int]], bounds: list[float], k: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The documents that can reach the top ``k``, with their scores (MaxScore).
+
+        A column's largest weight bounds what it adds to any document. Columns are
+        summed in order of that bound, largest first, until ``k`` documents already
+        score more than all the other columns' bounds together: no document outside
+        the columns summed can then reach the top ``k``. Only the documents found are
+        scored exactly, each column looked up by binary search, in query order.
+        ``None`` when the columns summed hold too many postings for this to pay.
+        """
+        order = sorted(range(len(spans)), key=lambda entry: -bounds[entry])
+        remaining = sum(bounds)
+        budget = sum(end - start for start, end in spans) * _PRUNED_SHARE
+        size = 0
+        found: list[np.ndarray] = []
+        with self._lock:
+            scores = self._scratch()
+            try:
+                for entry in order:
+                    start, end = spans[entry]
+                    size += end - start
+                    if size > budget:
+                        return None
+                    rows = self.indices[start:end]
+                    before = scores[rows]
+                    found.append(rows[before == 0])
+                    scores[rows] = before + self.data[start:end]
+                    remaining -= bounds[entry]
+                    documents = np.concatenate(found)
+                    if len(documents) >= k:
+                        # Partial sums are lower bounds of the scores: the margins
+                        # absorb rounding, as neither sum is in query order.
+                        partial = np.partition(scores[documents], len(documents) - k)
+                        if remaining * (1 + 1e-9) < partial[len(documents) - k] * (1 - 1e-9):
+                            break
+            finally:
+                for rows in found:
+                    scores[rows] = 0
+        documents.sort()
+        return documents, self._sums_of(documents, spans)
+
+    def _sums_of(self, documents: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+        """The scores of sorted ``documents``, adding the columns in query order."""
+        sums = np.zeros(len(documents))
+        for start, end in spans:
+            rows = self.indices[start:end]
+            at = np.minimum(np.searchsorted(rows, documents), len(rows) - 1)
+            sums += np.where(rows[at] == documents, self.data[start:end][at], 0.0)
+        return sums
 
     def _columns(self, query: Sequence[str]) -> list[int]:
         """The columns of the known terms of ``query``, in query order."""
@@ -185,38 +248,43 @@ class BM25Index:
             memo.update(looked_up)
         return [column for term in query if (column := found[term]) is not None]
 
+    def _spans(self, columns: list[int]) -> list[tuple[int, int]]:
+        """Where each column lies in ``indices`` and ``data``."""
+        indptr = self._indptr
+        return [(indptr[column], indptr[column + 1]) for column in columns]
+
     def _candidates(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The documents holding some query term, and their scores.
+        """The documents holding some query term, and their scores."""
+        return self._sums(self._spans(self._columns(query)))
+
+    def _sums(self, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Every document holding some column, and its score.
 
         Each column is added in query order, as rank-bm25 adds them, so every sum
         is rank-bm25's to the last bit.
         """
-        indptr = self._indptr
-        bounds = [(indptr[column], indptr[column + 1]) for column in self._columns(query)]
-        if len(bounds) <= 1:
-            start, end = bounds[0] if bounds else (0, 0)
+        if len(spans) <= 1:
+            start, end = spans[0] if spans else (0, 0)
             return self.indices[start:end], self.data[start:end]
-        if self.size < _DENSE_PER_COLUMN * len(bounds):
-            return self._dense_sums(bounds)
-        return self._sparse_sums(bounds)
+        if self.size < _DENSE_PER_COLUMN * len(spans):
+            return self._dense_sums(spans)
+        return self._sparse_sums(spans)
 
-    def _dense_sums(self, bounds: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _dense_sums(self, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """Sums into a zeroed score per document: few numpy calls, but a pass over all."""
-        rows = np.concatenate([self.indices[start:end] for start, end in bounds])
-        weights = np.concatenate([self.data[start:end] for start, end in bounds])
+        rows = np.concatenate([self.indices[start:end] for start, end in spans])
+        weights = np.concatenate([self.data[start:end] for start, end in spans])
         scores = np.bincount(rows, weights, minlength=self.size)
         documents = np.flatnonzero(scores)
         return documents, scores[documents]
 
-    def _sparse_sums(self, bounds: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _sparse_sums(self, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """Sums touching only the postings read, column by column, in a kept buffer."""
         with self._lock:
-            if self._scores is None:
-                self._scores = np.zeros(self.size)
-            scores = self._scores
+            scores = self._scratch()
             found = []
             # A document still at 0 is met for the first time: weights are positive.
-            for start, end in bounds:
+            for start, end in spans:
                 rows = self.indices[start:end]
                 before = scores[rows]
                 found.append(rows[before == 0])
@@ -225,6 +293,12 @@ class BM25Index:
             sums = scores[documents]
             scores[documents] = 0
         return documents, sums
+
+    def _scratch(self) -> np.ndarray:
+        """A score per document, all 0 between uses; call with the lock held."""
+        if self._scores is None:
+            self._scores = np.zeros(self.size)
+        return self._scores
 
 
 def _best(documents: np.ndarray, sums: np.ndarray, k: int) -> np.ndarray:
@@ -251,48 +325,77 @@ def _weight_matrix(
     b: float,
     epsilon: float,
 ) -> dict[str, np.ndarray]:
-    """The CSC arrays of BM25Okapi weights for documents of ``lengths`` tokens."""
+    """The CSC arrays of BM25Okapi weights for documents of ``lengths`` tokens.
+
+    Two passes over batches of documents, each sorting only its own postings: the
+    first counts each term's documents, the second writes each batch's weights into
+    its columns' next free places. So no array the size of all the corpus's tokens
+    is made besides the result, whatever the corpus size.
+    """
     size = len(lengths)
     if size == 0 or len(term_ids) == 0:
         raise ValueError("no searchable words in the notes")
-    # (term << 32 | document) for every token, sorted: postings by term, then by
-    # document (the CSC layout), a document's repeats of a term side by side.
-    postings = term_ids.astype(np.int64)
-    postings <<= 32
-    np.bitwise_or(postings, np.repeat(np.arange(size, dtype=np.int32), lengths), out=postings)
-    postings.sort()
-    first = np.empty(len(postings), dtype=bool)
-    first[0] = True
-    np.not_equal(postings[1:], postings[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    del first
-    tf = np.diff(starts, append=len(postings)).astype(np.int32)
-    postings = postings[starts]
-    del starts
-    columns = (postings >> 32).astype(np.int32)
-    rows = (postings & 0xFFFFFFFF).astype(np.int32)
-    del postings
-    df = np.bincount(columns, minlength=vocabulary_size)
+    df = np.zeros(vocabulary_size, dtype=np.int64)
+    for columns, _, _ in _batch_postings(lengths, term_ids):
+        first, counts = _runs(columns)
+        df[columns[first]] += counts
     idf = _rank_bm25_idf(df, size, epsilon)
     avgdl = int(lengths.sum()) / size
-    data = np.empty(len(rows), dtype=np.float64)
-    for start in range(0, len(rows), _WEIGHT_BATCH):
-        part = slice(start, start + _WEIGHT_BATCH)
+    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    indices = np.empty(indptr[-1], dtype=np.int32)
+    data = np.empty(indptr[-1], dtype=np.float64)
+    free = indptr[:-1].copy()
+    for columns, rows, tf in _batch_postings(lengths, term_ids):
         # rank-bm25's get_scores expression, operation for operation:
         # idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
-        norm = b * lengths[rows[part]]
+        norm = b * lengths[rows]
         norm /= avgdl
         norm += 1 - b
         norm *= k1
-        weight = tf[part].astype(np.float64)
+        weight = tf.astype(np.float64)
         norm += weight
         weight *= k1 + 1
         weight /= norm
-        weight *= idf[columns[part]]
-        data[part] = weight
-    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
-    np.cumsum(df, out=indptr[1:])
-    return {"indptr": indptr, "indices": rows, "data": data}
+        weight *= idf[columns]
+        # Postings come sorted by column: each one's place is its column's next free
+        # place plus its rank among the batch's postings of that column.
+        first, counts = _runs(columns)
+        places = free[columns] + (np.arange(len(columns)) - np.repeat(first, counts))
+        indices[places] = rows
+        data[places] = weight
+        free[columns[first]] += counts
+    # Every term is in some document: no column is empty.
+    bounds = np.maximum.reduceat(data, indptr[:-1])
+    return {"indptr": indptr, "indices": indices, "data": data, "bounds": bounds}
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values starts in sorted ``values``, and its length."""
+    first = np.flatnonzero(np.diff(values, prepend=-1))
+    return first, np.diff(first, append=len(values))
+
+
+def _batch_postings(
+    lengths: np.ndarray, term_ids: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(term, document, count)`` of each distinct term of each document, in batches of
+    documents holding about ``_WEIGHT_BATCH`` tokens, each sorted by term, then document."""
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(ends, np.arange(_WEIGHT_BATCH, ends[-1], _WEIGHT_BATCH))
+    for first, last in pairwise([0, *np.unique(cuts).tolist(), len(lengths)]):
+        if first == last:
+            continue
+        start = ends[first - 1] if first else 0
+        documents = np.repeat(np.arange(first, last, dtype=np.int64), lengths[first:last])
+        # (term << 32 | document), sorted: a document's repeats of a term side by side.
+        keys = term_ids[start : ends[last - 1]].astype(np.int64) << 32
+        keys |= documents
+        keys.sort()
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))
+        tf = np.diff(starts, append=len(keys))
+        keys = keys[starts]
+        yield (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32), tf
 
 
 def _rank_bm25_idf(df: np.ndarray, size: int, epsilon: float) -> np.ndarray:

@@ -10,11 +10,13 @@ from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
 
 
-@pytest.fixture(autouse=True, params=["dense", "sparse"])
+@pytest.fixture(autouse=True, params=["dense", "sparse", "dense-pruned", "sparse-pruned"])
 def summing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with both ways of adding up columns: all must give the same."""
-    threshold = 1 << 62 if request.param == "dense" else 0
-    monkeypatch.setattr(bm25_module, "_DENSE_PER_COLUMN", threshold)
+    """Every test runs with each way of adding up columns, with and without pruning
+    (MaxScore) the documents that cannot reach the top: all must agree exactly."""
+    dense = request.param.startswith("dense")
+    monkeypatch.setattr(bm25_module, "_DENSE_PER_COLUMN", 1 << 62 if dense else 0)
+    monkeypatch.setattr(bm25_module, "_PRUNED_SHARE", 1.0 if "pruned" in request.param else 0)
 
 
 def generated_corpus(documents: int, seed: int = 7) -> list[list[str]]:
@@ -141,3 +143,25 @@ def test_threads_asking_at_once_get_the_serial_answers() -> None:
     expected = [index.top_k(query, 5) for query in queries]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda query: index.top_k(query, 5), queries)) == expected
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 50])
+def test_top_k_is_rank_bm25s_head_for_many_queries_and_ties(k: int) -> None:
+    rng = random.Random(k)
+    corpus = generated_corpus(2500, seed=11) + [["w1", "w2", "w3"]] * 40  # tied documents
+    index = BM25Index(corpus)
+    reference = BM25Okapi(corpus)
+    vocabulary = [f"w{i}" for i in range(420)]
+    for _ in range(60):
+        query = rng.choices(vocabulary, k=rng.randint(2, 9)) + rng.choice([[], ["w1", "w2"]])
+        expected = np.asarray(reference.get_scores(query))
+        order = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:k]
+        assert [doc for doc, _ in index.top_k(query, k)] == order
+
+
+def test_building_in_small_batches_gives_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = generated_corpus(700)
+    whole = BM25Index(corpus).to_arrays()
+    monkeypatch.setattr(bm25_module, "_WEIGHT_BATCH", 97)
+    for name, array in BM25Index(corpus).to_arrays().items():
+        assert np.array_equal(array, whole[name]), name
