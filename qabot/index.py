@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 from qabot.config import Settings
 from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.retriever.bm25 import BM25Index
+from qabot.retriever.note_ranker import NoteParams, note_arrays
 from qabot.schema import IndexStats, Note, SkippedFile, Snippet
 from qabot.store.assemble import assemble
 from qabot.store.cache import Arrays, IndexCache, code_version, digest, unpack_json
@@ -62,6 +64,8 @@ class NotesIndex:
     note_snippets: Mapping[int, list[int]]
     bm25: BM25Index
     stats: IndexStats
+    # The arrays all of the above are views of; other stages build on them.
+    arrays: Arrays
 
     def next_snippet(self, snippet_id: int) -> int | None:
         """The snippet that follows ``snippet_id`` in its first note, if any."""
@@ -105,6 +109,7 @@ class NotesIndex:
                 **meta["stats"],
                 skipped=tuple(SkippedFile(source, reason) for source, reason in meta["skipped"]),
             ),
+            arrays=arrays,
         )
 
 
@@ -128,6 +133,7 @@ def build_index(
         settings.ingest.model_dump(mode="json"),
         settings.tokenizer.model_dump(mode="json"),
         settings.retriever.model_dump(mode="json"),
+        dataclasses.asdict(NoteParams.from_settings(settings)),
         [(file.source, file.key or file.error) for file in files],
     )
     cache = IndexCache(settings.index.cache_dir, folder) if settings.index.cache else None
@@ -210,9 +216,12 @@ def _build(
     if not sources:
         raise NotesFolderError(f"no readable notes in {folder}")
     try:
-        return assemble(sources, readable_parts, skipped, settings)
+        arrays = assemble(sources, readable_parts, skipped, settings)
+        # Saved with the index, so no process builds it at its first question.
+        arrays.update(note_arrays(arrays, NoteParams.from_settings(settings)))
     except ValueError as error:
         raise NotesFolderError(f"{error} in {folder}") from None
+    return arrays
 
 
 def _opened(folder: Path, arrays: Arrays) -> NotesIndex:

@@ -1,6 +1,6 @@
 """Choose the sentences that answer a question, verbatim, or abstain.
 
-Reading takes two stages. :class:`~qabot.reader.note_stage.NoteRanker` ranks whole
+Reading takes two stages. :class:`~qabot.retriever.note_ranker.NoteRanker` ranks whole
 notes with BM25; :class:`~qabot.reader.sentence_scorer.SentenceScorer` then scores the
 sentences of the best ``candidate_notes`` notes, combining their note's score with
 how much of the question each sentence holds. The best sentence is the answer. A
@@ -34,8 +34,8 @@ from qabot.config import Settings
 from qabot.index import NotesIndex
 from qabot.reader.coverage import CoverageMeter, CoverageRule
 from qabot.reader.glossary import Glossary, default_glossary, expand
-from qabot.reader.note_stage import NoteRanker
 from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
+from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.schema import Answer, Citation
 
 
@@ -176,14 +176,10 @@ class ExtractiveReader:
         return self._meter
 
     def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer]:
-        # Built on the first question and kept: the reader serves one index at a time.
+        # Kept: the reader serves one index at a time.
         if self._stages is None or self._stages[0] is not index:
-            ranker = NoteRanker(
-                index,
-                *self.note_bm25,
-                title_repeats=self.title_repeats,
-                bigram_weight=self.weights.bigrams,
-            )
+            params = NoteParams(*self.note_bm25, self.title_repeats, self.weights.bigrams)
+            ranker = NoteRanker.for_index(index, params)
             self._stages = (index, ranker, SentenceScorer(index, self.weights))
         return self._stages[1], self._stages[2]
 

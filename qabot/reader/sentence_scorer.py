@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from qabot.index import NotesIndex
 from qabot.reader.answer_type import answer_type
-from qabot.reader.note_stage import NoteRanker
+from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import is_bigram
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -83,10 +83,10 @@ class SentenceScorer:
         }
         kind = answer_type(question)
         best_note = notes[0][1]
-        bm25 = self._bm25(query, [sid for doc, _ in notes for sid in ranker.snippets[doc]])
+        bm25 = self._bm25(query, [sid for doc, _ in notes for sid in ranker.snippets_of(doc)])
         scores: dict[int, float] = {}
         for doc, note_score in notes:
-            sentences = ranker.snippets[doc]
+            sentences = ranker.snippets_of(doc)
             term_weight = self._weights(terms, [self.terms(s) for s in sentences], idf)
             char_weight = self._weights(chars, [self.chars(s) for s in sentences], {})
             base = self.weights.note * note_score / best_note

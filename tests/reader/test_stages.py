@@ -7,8 +7,8 @@ import pytest
 
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.reader.note_stage import NoteRanker
 from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
+from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.tokenizer import Tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -29,9 +29,9 @@ def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
 
 def test_copies_of_a_note_are_one_document(built: tuple[NotesIndex, Tokenizer]) -> None:
     index, tokenizer = built
-    ranker = NoteRanker(index)
+    ranker = NoteRanker.for_index(index, NoteParams())
     assert len(index.notes) == 3
-    assert len(ranker.snippets) == 2
+    assert len(ranker.first_note) == 2
     top = ranker.top(tokenizer.terms("新西兰鸲鹟"), 5)
     assert [doc for doc, _ in top] == [ranker.doc_of_note[0]]
     assert ranker.doc_of_note[0] == ranker.doc_of_note[2]
@@ -43,7 +43,7 @@ def test_local_idf_prefers_the_sentence_with_the_rare_term(
     index, tokenizer = built
     question = "新西兰鸲鹟身体呈什么颜色?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker(index)
+    ranker = NoteRanker.for_index(index, NoteParams())
     notes = ranker.top(terms, 3)
 
     def best(weights: SentenceWeights) -> str:
@@ -62,7 +62,7 @@ def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
     tokenizer = make_tokenizer(SETTINGS)
     question = "模型的参数有多少?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker(index)
+    ranker = NoteRanker.for_index(index, NoteParams())
     notes = ranker.top(terms, 1)
     ranked = SentenceScorer(index, SentenceWeights()).rank(question, terms, notes, ranker)
     assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"
