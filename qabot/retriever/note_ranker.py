@@ -103,25 +103,9 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     """The note ranker's arrays (all named ``notes_*``) for the index ``arrays``."""
     doc_of_note, first_note = _distinct_notes(arrays["note_ptr"], arrays["note_order"])
     documents = len(first_note)
-    # Each document's snippet terms, then its title's distinct terms ``title_repeats`` times.
-    sequence_ptr, sequence = _gather_rows(arrays["note_ptr"], arrays["note_order"], first_note)
-    term_ptr, terms = _gather_rows(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], sequence)
-    owners = np.repeat(np.arange(documents, dtype=np.int64), np.diff(sequence_ptr))
-    owners = np.repeat(owners, np.diff(term_ptr))
-    del sequence, sequence_ptr, term_ptr
-    if params.title_repeats:
-        title_ptr, title_terms = _gather_rows(
-            arrays["title_term_ptr"], arrays["title_term_ids"], arrays["note_title"][first_note]
-        )
-        pairs = np.repeat(np.arange(documents, dtype=np.int64), np.diff(title_ptr)) << 32
-        pairs = np.repeat(np.unique(pairs | title_terms), params.title_repeats)
-        owners = np.concatenate([owners, pairs >> 32])
-        terms = np.concatenate([terms, (pairs & 0xFFFFFFFF).astype(np.int32)])
-        del pairs, title_ptr, title_terms
-        order = np.argsort(owners, kind="stable")
-        owners, terms = owners[order], terms[order]
-        del order
-
+    terms, sizes = _document_terms(arrays, first_note, params.title_repeats)
+    owners = np.repeat(np.arange(documents, dtype=np.int32), sizes)
+    del sizes
     table = StringTable(arrays["terms_data"], arrays["terms_offsets"])
     bigram = _ends_with_bigram_mark(table)
     kinds = [(~bigram, 1.0)] + ([(bigram, params.bigram_weight)] if params.bigram_weight else [])
@@ -132,7 +116,9 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
         if not chosen.any():
             continue
         kept, lengths = terms[chosen], np.bincount(owners[chosen], minlength=documents)
-        vocabulary = _first_appearances(kept)
+        # Columns in term order: rank-bm25's order (first appearance) would only change
+        # the rounding of its average IDF, and costs a sort.
+        vocabulary = np.flatnonzero(np.bincount(kept, minlength=len(table)))
         renumber = np.empty(len(table), dtype=np.int32)
         renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
         matrix = _weight_matrix(
@@ -172,6 +158,31 @@ def _distinct_notes(note_ptr: np.ndarray, note_order: np.ndarray) -> tuple[np.nd
     return doc_of_note, np.array(first_notes, dtype=np.int64)
 
 
+def _document_terms(
+    arrays: Mapping[str, np.ndarray], first_note: np.ndarray, title_repeats: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The documents' terms, one after the other, and how many each has: the terms of
+    its first note's snippets, then its title's distinct terms ``title_repeats`` times."""
+    sequence_ptr, sequence = _gather_rows(arrays["note_ptr"], arrays["note_order"], first_note)
+    term_ptr, terms = _gather_rows(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], sequence)
+    sizes = np.diff(term_ptr[sequence_ptr])
+    del sequence, term_ptr
+    if not title_repeats:
+        return terms, sizes
+    title_ptr, title_terms = _gather_rows(
+        arrays["title_term_ptr"], arrays["title_term_ids"], arrays["note_title"][first_note]
+    )
+    keys = np.repeat(np.arange(len(first_note), dtype=np.int64), np.diff(title_ptr)) << 32
+    keys |= title_terms
+    keys.sort()
+    keys = np.repeat(keys[np.diff(keys, prepend=-1) != 0], title_repeats)
+    title_sizes = np.bincount(keys >> 32, minlength=len(first_note))
+    # Each document's title terms go right after its snippet terms.
+    ends = np.repeat(np.cumsum(sizes), title_sizes)
+    terms = np.insert(terms, ends, (keys & 0xFFFFFFFF).astype(np.int32))
+    return terms, sizes + title_sizes
+
+
 def _ends_with_bigram_mark(table: StringTable) -> np.ndarray:
     """Whether each string of ``table`` is a bigram term, without making the strings."""
     mark = np.frombuffer(BIGRAM_MARK.encode(), dtype=np.uint8)
@@ -181,12 +192,6 @@ def _ends_with_bigram_mark(table: StringTable) -> np.ndarray:
     for back, byte in enumerate(mark[::-1], start=1):
         found &= table.data[np.where(long_enough, ends - back, 0)] == byte
     return found
-
-
-def _first_appearances(ids: np.ndarray) -> np.ndarray:
-    """The distinct values of ``ids`` in order of first appearance (rank-bm25's order)."""
-    values, first = np.unique(ids, return_index=True)
-    return values[np.argsort(first)]
 
 
 def _side_by_side(matrices: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
