@@ -16,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
+import httpx
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -264,16 +265,18 @@ async def _retrying(send: Callable[[], Awaitable[object]], attempts: int = 6) ->
     """Send, retrying on a Bot API 5xx or network failure so no answer is lost.
 
     Waits 0.5, 1, 2, 4 and 8 s between tries, so a reply outlasts a 15 s blip.
-    A timeout is not retried: the message may have arrived, and a duplicate is worse.
+    A read or write timeout is not retried: the message may have arrived, and a
+    duplicate is worse; a connect or pool timeout is, as nothing was sent.
     Flood limits (429) are retried by PTB's ``AIORateLimiter``.
     """
     for attempt in range(1, attempts + 1):
         try:
             await send()
             return
-        except TimedOut:
-            raise
-        except NetworkError:
-            if attempt == attempts:
+        except NetworkError as error:
+            maybe_sent = isinstance(error, TimedOut) and not isinstance(
+                error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout
+            )
+            if maybe_sent or attempt == attempts:
                 raise
             await asyncio.sleep(0.5 * 2 ** (attempt - 1))
