@@ -125,7 +125,6 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
             lengths, renumber[kept], len(vocabulary), params.k1, params.b, params.epsilon
         )
         matrix["data"] *= weight
-        matrix["bounds"] *= weight
         matrices.append(matrix)
         columns.append(vocabulary)
     if not matrices:
@@ -202,8 +201,5 @@ def _side_by_side(matrices: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray
             [matrices[0]["indptr"][:1]]
             + [m["indptr"][1:] + shift for m, shift in zip(matrices, shifts, strict=False)]
         ),
-        **{
-            name: np.concatenate([m[name] for m in matrices])
-            for name in ("indices", "data", "bounds")
-        },
+        **{name: np.concatenate([m[name] for m in matrices]) for name in ("indices", "data")},
     }

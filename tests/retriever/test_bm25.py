@@ -10,13 +10,12 @@ from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
 
 
-@pytest.fixture(autouse=True, params=["dense", "sparse", "dense-pruned", "sparse-pruned"])
-def summing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with each way of adding up columns, with and without pruning
-    (MaxScore) the documents that cannot reach the top: all must agree exactly."""
-    dense = request.param.startswith("dense")
-    monkeypatch.setattr(bm25_module, "_DENSE_PER_COLUMN", 1 << 62 if dense else 0)
-    monkeypatch.setattr(bm25_module, "_PRUNED_SHARE", 1.0 if "pruned" in request.param else 0)
+@pytest.fixture(autouse=True, params=["sort-all", "partition-first"])
+def selecting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with each way of picking the best: sorting every entry, or
+    partitioning them first (the cut-off and its ties): all must agree exactly."""
+    threshold = 1 << 62 if request.param == "sort-all" else 0
+    monkeypatch.setattr(bm25_module, "_SORT_IN_PYTHON", threshold)
 
 
 def generated_corpus(documents: int, seed: int = 7) -> list[list[str]]:
@@ -165,3 +164,27 @@ def test_building_in_small_batches_gives_the_same_matrix(monkeypatch: pytest.Mon
     monkeypatch.setattr(bm25_module, "_WEIGHT_BATCH", 97)
     for name, array in BM25Index(corpus).to_arrays().items():
         assert np.array_equal(array, whole[name]), name
+
+
+def test_k_beyond_the_matches_gives_them_all_and_k_zero_none() -> None:
+    corpus = [*generated_corpus(600, seed=5), ["rare", "w1"], ["rare"], ["w2", "rare", "rare"]]
+    index = BM25Index(corpus)
+    reference = BM25Okapi(corpus)
+    for query in (["rare"], ["rare", "w1", "rare"], ["rare", "w399", "never-seen"]):
+        expected = np.asarray(reference.get_scores(query))
+        order = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))
+        assert [doc for doc, _ in index.top_k(query, len(corpus) + 5)] == order
+        assert index.top_k(query, 0) == []
+
+
+def test_a_document_in_every_column_does_not_crowd_out_the_others() -> None:
+    # Each document is listed once per query column holding it: the one holding all
+    # of them fills most of the entries kept, yet k distinct documents come back.
+    corpus = [["a", "b", "c", "d"]] + [[term] for term in "abcd" for _ in range(30)]
+    index = BM25Index(corpus)
+    reference = BM25Okapi(corpus)
+    query = ["a", "b", "c", "d", "a"]
+    expected = np.asarray(reference.get_scores(query))
+    for k in (1, 2, 5, 40):
+        order = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:k]
+        assert [doc for doc, _ in index.top_k(query, k)] == order
