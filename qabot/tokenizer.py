@@ -8,10 +8,11 @@ terms stay whole (``deepseek-v3``, ``adamw``, ``37b``, ``qwen1.5``); a term join
 with its version (``SeedThinkingv1.5``, ``YOLOv5``) also yields the name and the
 version, so ``SeedThinking`` meets it.
 The rest goes to jieba (optionally in search mode, which adds the words inside long
-words). Stopwords and question words are dropped. With ``char_bigrams``, each run of
-adjacent Chinese content words also yields its character bigrams, marked with
-:data:`BIGRAM_MARK` so they never mix with words. Notes and questions go through the
-same tokenizer.
+words), through a copy of its cut that gives the same words faster. Stopwords and
+question words are dropped. With ``char_bigrams``, each run of adjacent Chinese
+content words also yields its character bigrams, marked with :data:`BIGRAM_MARK` so
+they never mix with words. Notes and questions go through the same tokenizer;
+:meth:`Tokenizer.terms`, for indexing, skips working out the offsets.
 
 Example:
     >>> tokenizer = Tokenizer()
@@ -34,9 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from math import log
 
 import jieba
 import opencc
+from jieba import finalseg
 
 _ASCII_TERM = re.compile(r"[a-z0-9]+(?:[._+#/-][a-z0-9]+)*(?:\+\+|#)?")
 _PART_SEPARATORS = re.compile(r"[-_/]")
@@ -45,6 +48,9 @@ _PART = re.compile(r"[a-z0-9.+#]+")
 _VERSIONED = re.compile(r"([a-z]{3,})(v\d+(?:\.\d+)*)")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, digit or CJK character; "_" alone is no word
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_COVERED_RUN = re.compile(rb"\x01{2,}")  # two or more characters in a row covered by words
+# What jieba.cut sees: a block it segments with its dictionary, or a character alone.
+_JIEBA_PIECE = re.compile(f"({jieba.re_han_default.pattern[1:-1]})|.", re.DOTALL)
 
 BIGRAM_MARK = "²"
 """Ends every bigram term. NFKC folds "²" to "2", so no word of folded text has it."""
@@ -59,6 +65,10 @@ class Token:
     text: str
     start: int
     end: int
+
+
+Span = tuple[str, int, int]
+"""A term and its ``[start, end)`` in the folded text."""
 
 
 def default_stopwords(extended: bool = True) -> frozenset[str]:
@@ -89,55 +99,24 @@ class Tokenizer:
     ) -> None:
         self.stopwords = frozenset(default_stopwords() if stopwords is None else stopwords)
         self.char_bigrams = char_bigrams
-        self._jieba_mode = "search" if search_mode else "default"
+        self.search_mode = search_mode
         self._t2s = opencc.OpenCC("t2s") if traditional_to_simplified else None
         self._fold_char = lru_cache(maxsize=65536)(self._fold)
 
     def terms(self, text: str) -> list[str]:
-        """The content terms of ``text``, in order, repeats kept (BM25 counts them)."""
-        return [token.text for token in self.tokenize(text)]
+        """The content terms of ``text``, in order, repeats kept (BM25 counts them).
+
+        The same terms as :meth:`tokenize`, without the offsets: indexing needs only these.
+        """
+        return [term for term, _, _ in self._spans(self._folded(text))]
 
     def tokenize(self, text: str, keep_stopwords: bool = False) -> list[Token]:
         """Tokens with offsets into the original ``text``."""
         folded, origin = self.fold(text)
-        tokens: list[Token] = []
-        position = 0
-        previous: re.Match[str] | None = None
-        for match in _ASCII_TERM.finditer(folded):
-            tokens.extend(self._jieba_tokens(folded, position, match.start()))
-            term = match.group()
-            tokens.append(Token(term, match.start(), match.end()))
-            if _PART_SEPARATORS.search(term):
-                tokens.extend(
-                    Token(part.group(), match.start() + part.start(), match.start() + part.end())
-                    for part in _PART.finditer(term)
-                )
-                tokens.append(Token(_run_together(term), match.start(), match.end()))
-            elif versioned := _VERSIONED.fullmatch(term):
-                tokens.extend(
-                    Token(
-                        versioned.group(g),
-                        match.start() + versioned.start(g),
-                        match.start() + versioned.end(g),
-                    )
-                    for g in (1, 2)
-                )
-            # Two words apart only by spaces also yield their run-together form, so
-            # "anchor free" meets "Anchorfree" and "llama 3.1" meets "Llama3.1".
-            if (
-                previous is not None
-                and folded[previous.end() : match.start()].isspace()
-                and not {previous.group(), term} & self.stopwords
-            ):
-                pair = _run_together(previous.group()) + _run_together(term)
-                tokens.append(Token(pair, previous.start(), match.end()))
-            previous = match
-            position = match.end()
-        tokens.extend(self._jieba_tokens(folded, position, len(folded)))
-        kept = [t for t in tokens if keep_stopwords or t.text not in self.stopwords]
-        if self.char_bigrams:
-            kept.extend(_bigrams(folded, kept))
-        return [Token(t.text, origin[t.start], origin[t.end - 1] + 1) for t in kept]
+        return [
+            Token(term, origin[start], origin[end - 1] + 1)
+            for term, start, end in self._spans(folded, keep_stopwords)
+        ]
 
     def fold(self, text: str) -> tuple[str, list[int]]:
         """Folded text, and for each of its characters the offset it came from in ``text``."""
@@ -145,13 +124,13 @@ class Tokenizer:
         if len(folded) == len(text):
             return folded, list(range(len(text)))
         # Some character folded to several (NFKC of "ﬁ", "㎏"): fold one by one to keep offsets.
-        pieces: list[str] = []
-        origin: list[int] = []
-        for index, char in enumerate(text):
-            piece = self._fold_char(char)
-            pieces.append(piece)
-            origin.extend([index] * len(piece))
-        return "".join(pieces), origin
+        pieces = [self._fold_char(char) for char in text]
+        return "".join(pieces), [index for index, piece in enumerate(pieces) for _ in piece]
+
+    def _folded(self, text: str) -> str:
+        """``fold(text)[0]``, without working out the offsets."""
+        folded = self._fold(text)
+        return folded if len(folded) == len(text) else "".join(map(self._fold_char, text))
 
     def _fold(self, text: str) -> str:
         # OpenCC encodes to UTF-8, which a lone surrogate can't be; "?" keeps the length.
@@ -159,14 +138,123 @@ class Tokenizer:
         folded = unicodedata.normalize("NFKC", text).lower()
         return self._t2s.convert(folded) if self._t2s is not None else folded
 
-    def _jieba_tokens(self, text: str, start: int, end: int) -> list[Token]:
-        if start >= end:
-            return []
-        return [
-            Token(word, start + begin, start + finish)
-            for word, begin, finish in jieba.tokenize(text[start:end], mode=self._jieba_mode)
-            if _WORD_CHAR.search(word) and not word.isspace()
-        ]
+    def _spans(self, folded: str, keep_stopwords: bool = False) -> list[Span]:
+        """The terms of folded text with their ``[start, end)`` in it, in order."""
+        stopwords = self.stopwords
+        spans: list[Span] = []
+        position = 0
+        previous: re.Match[str] | None = None
+        for match in _ASCII_TERM.finditer(folded):
+            start, end = match.span()
+            spans += self._jieba_spans(folded, position, start)
+            term = match.group()
+            spans.append((term, start, end))
+            if _PART_SEPARATORS.search(term):
+                spans += [
+                    (part.group(), start + part.start(), start + part.end())
+                    for part in _PART.finditer(term)
+                ]
+                spans.append((_run_together(term), start, end))
+            elif versioned := _VERSIONED.fullmatch(term):
+                spans += [
+                    (versioned.group(g), start + versioned.start(g), start + versioned.end(g))
+                    for g in (1, 2)
+                ]
+            # Two words apart only by spaces also yield their run-together form, so
+            # "anchor free" meets "Anchorfree" and "llama 3.1" meets "Llama3.1".
+            if (
+                previous is not None
+                and folded[previous.end() : start].isspace()
+                and previous.group() not in stopwords
+                and term not in stopwords
+            ):
+                pair = _run_together(previous.group()) + _run_together(term)
+                spans.append((pair, previous.start(), end))
+            previous = match
+            position = end
+        spans += self._jieba_spans(folded, position, len(folded))
+        if not keep_stopwords:
+            spans = [span for span in spans if span[0] not in stopwords]
+        if self.char_bigrams:
+            spans += _bigrams(folded, spans)
+        return spans
+
+    def _jieba_spans(self, text: str, start: int, end: int) -> list[Span]:
+        """The words ``jieba.tokenize`` cuts ``text[start:end]`` into, as spans of
+        ``text``, keeping those with a letter, digit or CJK character."""
+        dictionary = jieba.dt
+        dictionary.check_initialized()
+        spans: list[Span] = []
+        for piece in _JIEBA_PIECE.finditer(text, start, end):
+            block = piece.group(1)
+            position = piece.start()
+            for word in _cut(block, dictionary) if block else [piece.group()]:
+                finish = position + len(word)
+                if self.search_mode:
+                    spans += _search_grams(word, position, dictionary.FREQ)
+                spans.append((word, position, finish))
+                position = finish
+        return [span for span in spans if _WORD_CHAR.search(span[0])]
+
+
+def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
+    """The words ``dictionary.cut`` (HMM on) cuts a block of Chinese and alphanumerics into.
+
+    jieba's ``get_DAG``, ``calc`` and ``__cut_DAG`` in one pass, with the same
+    arithmetic in the same order, so the same route and the same words, but faster.
+    """
+    frequencies = dictionary.FREQ
+    log_total = log(dictionary.total)
+    size = len(block)
+    # From each character: the best route's log probability, and where its first word
+    # ends. Ties go to the longer word, as with jieba's max() of (score, end) pairs.
+    score = [0.0] * (size + 1)
+    until = [0] * size
+    for k in range(size - 1, -1, -1):
+        best, end = 0.0, 0
+        j = k + 1
+        while j <= size and (count := frequencies.get(block[k:j])) is not None:
+            if count:
+                value = log(count) - log_total + score[j]
+                if not end or value >= best:
+                    best, end = value, j
+            j += 1
+        if not end:  # no word starts here: the character alone, counted once (log 1 = 0)
+            best, end = -log_total + score[k + 1], k + 1
+        score[k], until[k] = best, end
+    # Characters the route leaves single run together, for the HMM to cut unless the
+    # run is itself a word.
+    words: list[str] = []
+    single = position = 0
+    while position < size:
+        end = until[position]
+        if end - position > 1:
+            if single < position:
+                words += _singles(block[single:position], frequencies)
+            words.append(block[position:end])
+            single = end
+        position = end
+    if single < size:
+        words += _singles(block[single:], frequencies)
+    return words
+
+
+def _singles(run: str, frequencies: dict[str, int]) -> list[str]:
+    if len(run) > 1 and not frequencies.get(run):
+        return list(finalseg.cut(run))
+    return list(run)
+
+
+def _search_grams(word: str, start: int, frequencies: dict[str, int]) -> list[Span]:
+    """The dictionary words of two and three characters inside a long word, as
+    ``jieba.tokenize`` gives them in search mode (before the word itself)."""
+    return [
+        (word[i : i + n], start + i, start + i + n)
+        for n in (2, 3)
+        if len(word) > n
+        for i in range(len(word) - n + 1)
+        if frequencies.get(word[i : i + n])
+    ]
 
 
 def split_joined(term: str) -> list[str]:
@@ -197,19 +285,19 @@ def is_bigram(term: str) -> bool:
     return term.endswith(BIGRAM_MARK)
 
 
-def _bigrams(text: str, tokens: list[Token]) -> list[Token]:
-    """Character bigrams of each run of adjacent Chinese content tokens.
+def _bigrams(text: str, spans: list[Span]) -> list[Span]:
+    """Character bigrams of each run of adjacent Chinese content terms.
 
     Words cut differently in a question and a note ("总参|数量" against "总|参数量")
     still share bigrams. Runs stop at stopwords and punctuation, so no bigram
     straddles a question word.
     """
     covered = bytearray(len(text))
-    for token in tokens:
-        if _CJK.fullmatch(token.text):
-            covered[token.start : token.end] = b"\x01" * (token.end - token.start)
+    for term, start, end in spans:
+        if _CJK.fullmatch(term):
+            covered[start:end] = b"\x01" * (end - start)
     return [
-        Token(text[i : i + 2] + BIGRAM_MARK, i, i + 2)
-        for i in range(len(text) - 1)
-        if covered[i] and covered[i + 1]
+        (text[i : i + 2] + BIGRAM_MARK, i, i + 2)
+        for run in _COVERED_RUN.finditer(covered)
+        for i in range(run.start(), run.end() - 1)
     ]

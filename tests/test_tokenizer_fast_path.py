@@ -1,0 +1,78 @@
+"""The tokenizer's fast paths give exactly what the slow ones give.
+
+``Tokenizer.terms`` skips the offsets ``Tokenizer.tokenize`` works out, and the
+tokenizer cuts Chinese with its own copy of jieba's steps instead of
+``jieba.tokenize``. Both must change no term: indexes and the quality benchmarks
+depend on them. Inputs mix Chinese (Simplified and Traditional), English terms,
+punctuation, full-width forms, characters NFKC folds to several ("ﬁ", "㎏"),
+combining marks, lone surrogates and emoji.
+"""
+
+from __future__ import annotations
+
+import jieba
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qabot.tokenizer import _WORD_CHAR, Tokenizer
+
+FRAGMENTS = [
+    "梯度检查点", "梯度檢查點", "是什么", "什麼", "的", "总参数量", "中华人民共和国", "北京大学",
+    "乾隆", "頭髮", "發展", "后来", "他说", "了", "在", "和", "南京市长江大桥", "林志玲",
+    "DeepSeek-V3", "AdamW", "Llama 3.1", "qwen1.5", "C++", "C#", "gpt-4o", "SeedThinkingv1.5",
+    "YOLOv5", "anchor free", "a_b", "x/y", "1990年", "3.14%", "R&D", "e.g.", "--", "__",
+    "，", "。", "？", "！", "……", "（", "）", "、", " ", "  ", "\n", "\t", "\r\n",
+    "ＡｄａｍＷ", "ＬｏＲＡ", "１２３", "ﬁ", "ﬁne-tuning", "㎏", "10㎏", "½", "Ⅻ", "①",
+    "e\u0301", "İ", "ß", "ΣΑΣ", "é", "の", "カタカナ", "한국어", "㐀㐁", "\u9fd6\u9fff", "豈",
+    "\ud800", "\udfff", "😀", "👩\u200d💻", "🇨🇳", "\u200b", "\ufeff", "\x00", "²",
+]  # fmt: skip
+
+texts = st.lists(
+    st.sampled_from(FRAGMENTS)
+    | st.text(max_size=4)
+    | st.text("梯度检查点參數量中华人民共和国", max_size=8),
+    max_size=12,
+).map("".join)
+
+TOKENIZERS = [
+    Tokenizer(),
+    Tokenizer(char_bigrams=True),
+    Tokenizer(char_bigrams=True, search_mode=True),
+    Tokenizer(traditional_to_simplified=False),
+]
+
+
+def _reference_jieba(text: str, mode: str) -> list[tuple[str, int, int]]:
+    return [token for token in jieba.tokenize(text, mode=mode) if _WORD_CHAR.search(token[0])]
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_terms_are_the_terms_of_tokenize(text: str) -> None:
+    for tokenizer in TOKENIZERS:
+        assert tokenizer.terms(text) == [token.text for token in tokenizer.tokenize(text)]
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_the_chinese_cut_is_jiebas(text: str) -> None:
+    for tokenizer, mode in ((TOKENIZERS[0], "default"), (TOKENIZERS[2], "search")):
+        folded = tokenizer.fold(text)[0]
+        assert tokenizer._jieba_spans(folded, 0, len(folded)) == _reference_jieba(folded, mode)
+
+
+@pytest.mark.parametrize("text", [*FRAGMENTS, "".join(FRAGMENTS), "".join(reversed(FRAGMENTS))])
+def test_fragments_alone_and_together(text: str) -> None:
+    for tokenizer in TOKENIZERS:
+        assert tokenizer.terms(text) == [token.text for token in tokenizer.tokenize(text)]
+    folded = TOKENIZERS[2].fold(text)[0]
+    assert TOKENIZERS[2]._jieba_spans(folded, 0, len(folded)) == _reference_jieba(folded, "search")
+
+
+def test_a_span_of_a_longer_text_is_cut_as_jieba_cuts_it_alone() -> None:
+    text = "前文，梯度检查点是什么？后文"
+    spans = Tokenizer()._jieba_spans(text, 3, 11)
+    assert spans == [
+        (word, 3 + start, 3 + end) for word, start, end in _reference_jieba(text[3:11], "default")
+    ]
