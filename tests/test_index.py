@@ -50,9 +50,10 @@ def test_the_index_holds_what_the_plain_definition_gives(
     folder: Path, settings: Settings, batch: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if batch:  # assembling in tiny batches must not change a thing
-        for name in ("_GATHER_ROWS", "_FIRST_BATCH"):
+        for name in ("_GATHER_ROWS", "_FIRST_BATCH", "_RENUMBER_BATCH"):
             monkeypatch.setattr(assemble_module, name, batch)
         monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
+        monkeypatch.setattr(parts, "_BATCH_BYTES", batch)  # a file or two per tokenize call
     # The definition, one object at a time: load, split, dedup, tokenize.
     ingest = settings.ingest
     loaded = NoteLoader.from_settings(ingest).load(folder)
@@ -114,6 +115,7 @@ def test_parallel_tokenizing_gives_the_serial_index(
     serial = build_index(folder, settings.model_copy(update={"index": no_cache(settings)}))
     monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
     monkeypatch.setattr(parts, "_CHUNK_CHARS", 40)  # many small tasks over two workers
+    monkeypatch.setattr(parts, "_BATCH_BYTES", 400)  # in two batches, each its own pool
     seen: list[tuple[int, int]] = []
     two = settings.index.model_copy(update={"cache": False, "workers": 2})
     parallel = build_index(

@@ -42,8 +42,8 @@ _ADDENDS = _rng.integers(0, 1 << 62, _BANDS * _ROWS, dtype=np.uint64)
 _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 # Stands for "no character" when a text is shorter than one trigram; not a code point.
 _NO_CHAR = np.uint64(0x1FFFFF)
-# Snippets whose signatures are computed in one numpy pass; bounds memory to ~80 MB.
-_SIGNATURE_BATCH = 20_000
+# Snippets whose signatures are computed in one numpy pass; bounds memory to ~25 MB.
+_SIGNATURE_BATCH = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +118,17 @@ class Deduplicator:
         if len(items) < 2:
             return {}
         bands = _band_hashes(texts, items)
-        buckets = np.empty(bands.shape, dtype=np.int32)
-        shared = np.empty(bands.shape, dtype=bool)
+        # Each band's hashes become its bucket numbers, -1 for a bucket of one, in
+        # place: a second matrix the size of all the signatures would double the memory.
+        buckets = bands.view(np.int64)
         for band in range(_BANDS):
             _, inverse, counts = np.unique(bands[:, band], return_inverse=True, return_counts=True)
-            buckets[:, band] = inverse.reshape(-1)
-            shared[:, band] = counts[inverse.reshape(-1)] > 1
-        del bands
+            inverse = inverse.reshape(-1)
+            buckets[:, band] = np.where(counts[inverse] > 1, inverse, -1)
         # Only a snippet sharing some bucket can be, or have, a near-duplicate.
-        crowded = np.flatnonzero(shared.any(axis=1))
-        bucket_rows = np.where(shared[crowded], buckets[crowded], -1).tolist()
-        del buckets, shared
+        crowded = np.flatnonzero((buckets >= 0).any(axis=1))
+        bucket_rows = buckets[crowded].tolist()
+        del bands, buckets
         grams = lru_cache(maxsize=65536)(lambda item: _trigrams(normalize(texts[item])))
         kept: list[dict[int, list[int]]] = [{} for _ in range(_BANDS)]
         twins: dict[int, int] = {}

@@ -36,6 +36,8 @@ from qabot.store.tables import StringIndex, StringTable
 _FIRST_BATCH = 1 << 22
 # Rows gathered per batch, bounding the index arrays of a gather.
 _GATHER_ROWS = 1 << 16
+# Term ids renumbered per batch, in place.
+_RENUMBER_BATCH = 1 << 22
 
 
 def assemble(
@@ -54,7 +56,8 @@ def assemble(
     for source, part in zip(sources, parts, strict=True):
         joined.add(source, part)
         part.clear()
-    names = list(joined.vocabulary)
+    # Packed at once: a Python string per term would stay alive through dedup.
+    names = StringTable(*StringTable.pack(list(joined.vocabulary)))
     title_table = StringTable(*StringTable.pack(list(joined.titles)))
     del joined.vocabulary, joined.titles
     raw_text_data, raw_text_offsets = joined.strings("snippet")
@@ -82,11 +85,12 @@ def assemble(
     renumber = np.full(len(names), -1, dtype=np.int32)
     renumber[in_order] = np.arange(len(in_order), dtype=np.int32)
     renumber[title_only] = np.arange(len(in_order), len(in_order) + len(title_only))
-    terms = StringTable(
-        *StringTable.pack([names[t] for t in [*in_order.tolist(), *title_only.tolist()]])
+    terms_offsets, terms_data = _gather_rows(
+        names.offsets, names.data, np.concatenate([in_order, title_only])
     )
+    terms = StringTable(terms_data, terms_offsets)
     del names
-    snippet_terms = renumber[snippet_terms]
+    _renumber(snippet_terms, renumber)
     bm25 = BM25Index.from_term_ids(
         np.diff(snippet_term_ptr),
         snippet_terms,
@@ -165,7 +169,10 @@ class _Joined:
         titles = StringTable(part["title_data"], part["title_offsets"]).to_list()
         new = [snippets + row for row, title in enumerate(titles) if title not in self.titles]
         rows = np.array([self.titles.setdefault(t, len(self.titles)) for t in titles], np.int32)
-        self.raw_rows.append(_gather_rows(part["term_ptr"], term_ids, np.arange(snippets)))
+        # A part's snippets are its first rows, its titles the rest (copied: views
+        # would keep the whole part alive).
+        ptr = part["term_ptr"]
+        self.raw_rows.append((np.array(ptr[: snippets + 1]), term_ids[: ptr[snippets]].copy()))
         self.title_rows.append(_gather_rows(part["term_ptr"], term_ids, np.array(new, int)))
         pieces = self.pieces
         pieces["note_title"].append(rows[part["note_title"]])
@@ -199,6 +206,13 @@ def _first_appearances(ids: np.ndarray, size: int) -> np.ndarray:
         first[values[new]] = start + where[new]
     seen = np.flatnonzero(first < len(ids))
     return seen[np.argsort(first[seen])]
+
+
+def _renumber(ids: np.ndarray, renumber: np.ndarray) -> None:
+    """``ids[:] = renumber[ids]``, in batches, so no second array of every id is made."""
+    for start in range(0, len(ids), _RENUMBER_BATCH):
+        batch = ids[start : start + _RENUMBER_BATCH]
+        batch[:] = renumber[batch]
 
 
 def _concat_rows(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

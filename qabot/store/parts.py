@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import jieba
 import numpy as np
 
 from qabot.config import Settings
@@ -40,7 +42,11 @@ Chunk = tuple[list[str], np.ndarray, np.ndarray]
 # Below this many characters to tokenize (about 10 s on one core) one process is faster.
 PARALLEL_FROM_CHARS = 1_000_000
 # Characters per task: big enough to amortize pickling, small enough to balance cores.
-_CHUNK_CHARS = 100_000
+_CHUNK_CHARS = 20_000
+# UTF-8 bytes of text tokenized per call, ~8M Chinese characters (about 80 s on one
+# core): a new process pool per batch costs a few seconds, and the strings of a batch
+# about 400 MB.
+_BATCH_BYTES = 24_000_000
 
 
 @dataclass(slots=True)
@@ -52,14 +58,6 @@ class NoteFile:
     key: str = ""
     data: bytes | None = None
     error: str | None = None
-
-
-@dataclass(slots=True)
-class _Draft:
-    """A file decoded and split, waiting for its texts (snippets, then titles) to be tokenized."""
-
-    arrays: Arrays
-    texts: list[str] = field(default_factory=list)
 
 
 def scan(folder: Path, settings: Settings, loader: NoteLoader) -> list[NoteFile]:
@@ -93,29 +91,25 @@ def build_parts(
     loader: NoteLoader,
     progress: Progress | None = None,
 ) -> list[Arrays]:
-    """The parts of readable ``files``, in order, tokenizing all their texts in one batch."""
+    """The parts of readable ``files``, in order.
+
+    Their texts are tokenized a batch of files at a time, each batch in one call (so
+    on every core when large): the strings tokenizing makes, the texts and each
+    chunk's terms, take a few kB per snippet, and exist for one batch only.
+    """
     ingest = settings.ingest
     splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
     drafts = []
     for file in files:
         drafts.append(_draft(file, loader, splitter))
         file.data = None  # decoded now; a large folder's bytes need not stay
-    texts = [text for draft in drafts for text in draft.texts]
-    terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
+    total = sum(map(_text_count, drafts))
     parts: list[Arrays] = []
-    row = 0
-    for draft in drafts:
-        ptr = term_ptr[row : row + len(draft.texts) + 1]
-        row += len(draft.texts)
-        used, local_ids = np.unique(term_ids[ptr[0] : ptr[-1]], return_inverse=True)
-        parts.append(
-            {
-                **draft.arrays,
-                "terms": pack_json([terms[t] for t in used.tolist()]),
-                "term_ids": local_ids.reshape(-1).astype(np.int32),
-                "term_ptr": ptr - ptr[0],
-            }
-        )
+    done = 0
+    for batch in _batches(drafts, _BATCH_BYTES):
+        report = None if progress is None else _offset(progress, done, total)
+        parts.extend(_tokenized(batch, settings, tokenizer, report))
+        done += sum(map(_text_count, batch))
     return parts
 
 
@@ -156,16 +150,17 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _draft(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) -> _Draft:
-    """Decode, parse and split one file, as ``NoteLoader.load`` would."""
+def _draft(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) -> Arrays:
+    """Decode, parse and split one file, as ``NoteLoader.load`` would: its part but
+    for the terms."""
     assert file.data is not None
     try:
         decoded = loader.decode(file.data)
     except UndecodableError as error:
-        return _Draft({"meta": pack_json({"skipped": str(error)})})
+        return {"meta": pack_json({"skipped": str(error)})}
     notes = loader.parse(file.source, decoded.text)
     if not notes:
-        return _Draft({"meta": pack_json({"skipped": "no notes in it"})})
+        return {"meta": pack_json({"skipped": "no notes in it"})}
     titles: dict[str, int] = {}
     snippets: list[tuple[int, str, int, int]] = []
     for row, note in enumerate(notes):
@@ -175,23 +170,79 @@ def _draft(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) -> _D
             (row, text, start + begin, start + end)
             for text, begin, end in splitter.split(note.text)
         )
-    snippet_texts = [text for _, text, _, _ in snippets]
-    return _Draft(
-        {
-            "meta": pack_json({"skipped": None, "replaced": decoded.replaced}),
-            "note_line": np.array([n.location.line for n in notes], dtype=np.int32),
-            "note_start": np.array([n.location.start for n in notes], dtype=np.int64),
-            "note_end": np.array([n.location.end for n in notes], dtype=np.int64),
-            "note_title": np.array([titles[n.title] for n in notes], dtype=np.int32),
-            **_strings("note_text", [n.text for n in notes]),
-            **_strings("title", list(titles)),
-            "snippet_note": np.array([s[0] for s in snippets], dtype=np.int32),
-            "snippet_start": np.array([s[2] for s in snippets], dtype=np.int64),
-            "snippet_end": np.array([s[3] for s in snippets], dtype=np.int64),
-            **_strings("snippet", snippet_texts),
-        },
-        snippet_texts + list(titles),
-    )
+    return {
+        "meta": pack_json({"skipped": None, "replaced": decoded.replaced}),
+        "note_line": np.array([n.location.line for n in notes], dtype=np.int32),
+        "note_start": np.array([n.location.start for n in notes], dtype=np.int64),
+        "note_end": np.array([n.location.end for n in notes], dtype=np.int64),
+        "note_title": np.array([titles[n.title] for n in notes], dtype=np.int32),
+        **_strings("note_text", [n.text for n in notes]),
+        **_strings("title", list(titles)),
+        "snippet_note": np.array([s[0] for s in snippets], dtype=np.int32),
+        "snippet_start": np.array([s[2] for s in snippets], dtype=np.int64),
+        "snippet_end": np.array([s[3] for s in snippets], dtype=np.int64),
+        **_strings("snippet", [s[1] for s in snippets]),
+    }
+
+
+def _texts(draft: Arrays) -> list[str]:
+    """What a draft's part holds the terms of: its snippets, then its distinct titles."""
+    if "snippet_data" not in draft:  # a skipped file
+        return []
+    return [
+        *StringTable(draft["snippet_data"], draft["snippet_offsets"]).to_list(),
+        *StringTable(draft["title_data"], draft["title_offsets"]).to_list(),
+    ]
+
+
+def _text_count(draft: Arrays) -> int:
+    if "snippet_data" not in draft:
+        return 0
+    return len(draft["snippet_offsets"]) + len(draft["title_offsets"]) - 2
+
+
+def _batches(drafts: list[Arrays], size: int) -> Iterator[list[Arrays]]:
+    """Runs of ``drafts`` holding about ``size`` bytes of text each."""
+    batch: list[Arrays] = []
+    filled = 0
+    for draft in drafts:
+        batch.append(draft)
+        filled += sum(len(draft.get(name, ())) for name in ("snippet_data", "title_data"))
+        if filled >= size:
+            yield batch
+            batch, filled = [], 0
+    if batch:
+        yield batch
+
+
+def _offset(progress: Progress, done: int, total: int) -> Progress:
+    """``progress`` for a batch that starts after ``done`` of ``total`` texts."""
+    return lambda finished, _: progress(done + finished, total)
+
+
+def _tokenized(
+    drafts: list[Arrays], settings: Settings, tokenizer: Tokenizer, progress: Progress | None
+) -> list[Arrays]:
+    """The parts of ``drafts``, all their texts tokenized in one call."""
+    texts = [text for draft in drafts for text in _texts(draft)]
+    terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
+    del texts  # a string per snippet and title: freed before the parts are made
+    parts: list[Arrays] = []
+    row = 0
+    for draft in drafts:
+        count = _text_count(draft)
+        ptr = term_ptr[row : row + count + 1]
+        row += count
+        used, local_ids = np.unique(term_ids[ptr[0] : ptr[-1]], return_inverse=True)
+        parts.append(
+            {
+                **draft,
+                "terms": pack_json([terms[t] for t in used.tolist()]),
+                "term_ids": local_ids.reshape(-1).astype(np.int32),
+                "term_ptr": ptr - ptr[0],
+            }
+        )
+    return parts
 
 
 def _strings(name: str, strings: Sequence[str]) -> Arrays:
@@ -253,20 +304,26 @@ def _on_every_core(
     """Tokenize in ``cores - 1`` worker processes and this one.
 
     Workers take chunks from the front; this process starts at once from the back, so
-    no core waits while the workers start (each imports qabot and loads jieba).
+    no core waits while the workers start.
     """
     # Imported here: only large folders need them, and `qabot ask` starts faster without.
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    # "spawn": forking a process that runs threads (a progress bar, the bot) can deadlock.
-    context = multiprocessing.get_context("spawn")
+    if sys.platform == "linux" and threading.active_count() == 1:
+        # A forked worker starts at once with this process's tokenizer and jieba's
+        # dictionary, loaded here first so that no worker loads its own.
+        jieba.dt.check_initialized()
+        context, worker_args = multiprocessing.get_context("fork"), (tokenizer,)
+    else:
+        # Forking a process that runs threads (a progress bar, the bot) can deadlock:
+        # a spawned worker imports qabot and makes the tokenizer the settings describe.
+        context = multiprocessing.get_context("spawn")
+        worker_args = (settings.model_dump(mode="json"),)
     results: dict[int, Chunk] = {}
     with ProcessPoolExecutor(
-        cores - 1,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(settings.model_dump(mode="json"),),
+        cores - 1, mp_context=context, initializer=_start_worker, initargs=worker_args
     ) as pool:
         futures = [pool.submit(_tokenize_in_worker, chunk) for chunk in chunks]
         for index in reversed(range(len(chunks))):
@@ -287,11 +344,15 @@ def _finished(future: Future) -> bool:
 _worker_tokenizer: Tokenizer | None = None
 
 
-def _start_worker(settings: dict) -> None:
+def _start_worker(source: Tokenizer | dict) -> None:
+    """Give this worker its tokenizer: a forked worker's parent's, or one made from
+    the settings (as a dict)."""
     global _worker_tokenizer
-    from qabot.index import make_tokenizer  # the same tokenizer the main process makes
+    if isinstance(source, dict):
+        from qabot.index import make_tokenizer  # the same tokenizer the main process makes
 
-    _worker_tokenizer = make_tokenizer(Settings.model_validate(settings))
+        source = make_tokenizer(Settings.model_validate(source))
+    _worker_tokenizer = source
 
 
 def _tokenize_in_worker(texts: list[str]) -> Chunk:

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 import qabot.ingest.dedup as dedup
@@ -61,3 +63,37 @@ def test_texts_whose_hashes_clash_are_still_told_apart(monkeypatch: pytest.Monke
     expected = Deduplicator().assign(texts).tolist()
     monkeypatch.setattr(dedup, "hash", lambda key: 0, raising=False)  # every key clashes
     assert Deduplicator().assign(texts).tolist() == expected == [0, 1, 0, 2, 2]
+
+
+def test_near_duplicates_are_those_a_search_of_every_pair_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Copies of a few random sentences, some with a character added: copies of one
+    # sentence are at least 0.9 similar, of different ones about 0, so LSH misses none.
+    rng = random.Random(7)
+    alphabet = "梯度检查点前向传播保存部分激活值反向重新计算其余学习率预热训练开始逐步增大避免"
+    bases = ["".join(rng.choices(alphabet, k=40)) for _ in range(12)]
+    texts = [rng.choice(bases) + rng.choice(["", *alphabet]) for _ in range(120)]
+    monkeypatch.setattr(dedup, "_SIGNATURE_BATCH", 7)  # signatures in many batches
+    assert Deduplicator().assign(texts).tolist() == every_pair(texts, 0.8)
+
+
+def every_pair(texts: list[str], threshold: float) -> list[int]:
+    """``Deduplicator.assign`` by its definition: each text joins its first exact
+    duplicate, or else the most similar earlier kept text (the later of a tie)."""
+    grams = [dedup._trigrams(normalize(text)) for text in texts]
+    kept: list[int] = []
+    owner: list[int] = []
+    for item, mine in enumerate(grams):
+        exact = next((k for k in kept if normalize(texts[k]) == normalize(texts[item])), None)
+        best, best_similarity = exact, threshold
+        for other in kept if exact is None else []:
+            similarity = len(mine & grams[other]) / len(mine | grams[other])
+            if similarity >= best_similarity:
+                best, best_similarity = other, similarity
+        if best is None:
+            kept.append(item)
+            best = item
+        owner.append(best)
+    numbers = {k: n for n, k in enumerate(kept)}
+    return [numbers[k] for k in owner]
