@@ -199,6 +199,10 @@ def _build(
             except OSError as error:
                 log.warning("could not save the index cache in %s: %s", cache.dir, error)
                 cache = None
+            else:
+                # Memory-mapped from the cache: a large folder's parts need not all
+                # sit in memory until they are joined.
+                parts[file.key] = cache.load_part(file.key) or part
 
     skipped: list[tuple[str, str]] = []
     sources: list[str] = []

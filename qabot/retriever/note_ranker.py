@@ -109,26 +109,30 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     table = StringTable(arrays["terms_data"], arrays["terms_offsets"])
     bigram = _ends_with_bigram_mark(table)
     kinds = [(~bigram, 1.0)] + ([(bigram, params.bigram_weight)] if params.bigram_weight else [])
-    matrices: list[dict[str, np.ndarray]] = []
-    columns: list[np.ndarray] = []
+    # Each kind's terms, renumbered, and document lengths, before any matrix is made:
+    # the documents' terms are then freed.
+    counted: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
     for kind, weight in kinds:
         chosen = kind[terms]
-        if not chosen.any():
-            continue
-        kept, lengths = terms[chosen], np.bincount(owners[chosen], minlength=documents)
-        # Columns in term order: rank-bm25's order (first appearance) would only change
-        # the rounding of its average IDF, and costs a sort.
-        vocabulary = np.flatnonzero(np.bincount(kept, minlength=len(table)))
-        renumber = np.empty(len(table), dtype=np.int32)
-        renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
-        matrix = _weight_matrix(
-            lengths, renumber[kept], len(vocabulary), params.k1, params.b, params.epsilon
-        )
+        if chosen.any():
+            kept, lengths = terms[chosen], np.bincount(owners[chosen], minlength=documents)
+            # Columns in term order: rank-bm25's order (first appearance) would only
+            # change the rounding of its average IDF, and costs a sort.
+            vocabulary = np.flatnonzero(np.bincount(kept, minlength=len(table)))
+            renumber = np.empty(len(table), dtype=np.int32)
+            renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
+            counted.append((renumber[kept], lengths, vocabulary, weight))
+    del terms, owners
+    if not counted:
+        raise ValueError("no searchable words in the notes")
+    matrices: list[dict[str, np.ndarray]] = []
+    for ids, lengths, vocabulary, weight in counted:
+        matrix = _weight_matrix(lengths, ids, len(vocabulary), params.k1, params.b, params.epsilon)
+        del ids
         matrix["data"] *= weight
         matrices.append(matrix)
-        columns.append(vocabulary)
-    if not matrices:
-        raise ValueError("no searchable words in the notes")
+    columns = [vocabulary for _, _, vocabulary, _ in counted]
+    del counted
     merged = _side_by_side(matrices)
     offsets, data = _gather_rows(table.offsets, table.data, np.concatenate(columns))
     merged["term_slots"] = StringIndex.build(StringTable(data, offsets)).slots
@@ -194,12 +198,17 @@ def _ends_with_bigram_mark(table: StringTable) -> np.ndarray:
 
 
 def _side_by_side(matrices: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One CSC matrix holding the columns of each of ``matrices``, in turn."""
+    """One CSC matrix holding the columns of each of ``matrices``, in turn; empties them,
+    so each piece is freed as soon as it is copied."""
     shifts = np.cumsum([0] + [int(m["indptr"][-1]) for m in matrices])
-    return {
+    merged = {
         "indptr": np.concatenate(
             [matrices[0]["indptr"][:1]]
-            + [m["indptr"][1:] + shift for m, shift in zip(matrices, shifts, strict=False)]
-        ),
-        **{name: np.concatenate([m[name] for m in matrices]) for name in ("indices", "data")},
+            + [m.pop("indptr")[1:] + shift for m, shift in zip(matrices, shifts, strict=False)]
+        )
     }
+    for name in ("indices", "data"):
+        merged[name] = np.empty(shifts[-1], dtype=matrices[0][name].dtype)
+        for matrix, start, end in zip(matrices, shifts, shifts[1:], strict=False):
+            merged[name][start:end] = matrix.pop(name)
+    return merged

@@ -90,8 +90,8 @@ def build_parts(
     tokenizer: Tokenizer,
     loader: NoteLoader,
     progress: Progress | None = None,
-) -> list[Arrays]:
-    """The parts of readable ``files``, in order.
+) -> Iterator[Arrays]:
+    """The parts of readable ``files``, in order, as each batch is tokenized.
 
     Their texts are tokenized a batch of files at a time, each batch in one call (so
     on every core when large): the strings tokenizing makes, the texts and each
@@ -104,13 +104,16 @@ def build_parts(
         drafts.append(_draft(file, loader, splitter))
         file.data = None  # decoded now; a large folder's bytes need not stay
     total = sum(map(_text_count, drafts))
-    parts: list[Arrays] = []
+    batches = list(_batches(drafts, _BATCH_BYTES))
+    del drafts
     done = 0
-    for batch in _batches(drafts, _BATCH_BYTES):
+    while batches:
+        # Popped, so a batch is not held here once its parts are yielded.
+        batch = batches.pop(0)
         report = None if progress is None else _offset(progress, done, total)
-        parts.extend(_tokenized(batch, settings, tokenizer, report))
         done += sum(map(_text_count, batch))
-    return parts
+        yield from _tokenized(batch, settings, tokenizer, report)
+        del batch
 
 
 def tokenize(
