@@ -62,7 +62,7 @@ class BM25Index:
         )
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
         terms = StringTable(*StringTable.pack(list(vocabulary)))
-        arrays = _weight_matrix(lengths, term_ids, len(vocabulary), k1, b, epsilon)
+        arrays = weight_matrix(lengths, term_ids, len(vocabulary), k1, b, epsilon)
         self._open(StringIndex.build(terms), arrays, len(documents))
 
     @classmethod
@@ -83,7 +83,7 @@ class BM25Index:
         them, for its average IDF to come out the same.
         """
         index = cls.__new__(cls)
-        arrays = _weight_matrix(lengths, term_ids, vocabulary_size, k1, b, epsilon)
+        arrays = weight_matrix(lengths, term_ids, vocabulary_size, k1, b, epsilon)
         index._open(StringIndex.build(terms, vocabulary_size), arrays, len(lengths))
         return index
 
@@ -232,7 +232,7 @@ class BM25Index:
         return rows, sums
 
 
-def _weight_matrix(
+def weight_matrix(
     lengths: np.ndarray,
     term_ids: np.ndarray,
     vocabulary_size: int,

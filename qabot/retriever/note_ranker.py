@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qabot.retriever.bm25 import BM25Index, _weight_matrix
-from qabot.store.assemble import _gather_rows
+from qabot.retriever.bm25 import BM25Index, weight_matrix
+from qabot.store.assemble import gather_rows
 from qabot.store.cache import Arrays, pack_json, unpack_json
 from qabot.store.tables import StringIndex, StringTable
 from qabot.tokenizer import BIGRAM_MARK
@@ -127,14 +127,14 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
         raise ValueError("no searchable words in the notes")
     matrices: list[dict[str, np.ndarray]] = []
     for ids, lengths, vocabulary, weight in counted:
-        matrix = _weight_matrix(lengths, ids, len(vocabulary), params.k1, params.b, params.epsilon)
+        matrix = weight_matrix(lengths, ids, len(vocabulary), params.k1, params.b, params.epsilon)
         del ids
         matrix["data"] *= weight
         matrices.append(matrix)
     columns = [vocabulary for _, _, vocabulary, _ in counted]
     del counted
     merged = _side_by_side(matrices)
-    offsets, data = _gather_rows(table.offsets, table.data, np.concatenate(columns))
+    offsets, data = gather_rows(table.offsets, table.data, np.concatenate(columns))
     merged["term_slots"] = StringIndex.build(StringTable(data, offsets)).slots
     return {
         f"{_PREFIX}params": pack_json(dataclasses.asdict(params)),
@@ -166,13 +166,13 @@ def _document_terms(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The documents' terms, one after the other, and how many each has: the terms of
     its first note's snippets, then its title's distinct terms ``title_repeats`` times."""
-    sequence_ptr, sequence = _gather_rows(arrays["note_ptr"], arrays["note_order"], first_note)
-    term_ptr, terms = _gather_rows(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], sequence)
+    sequence_ptr, sequence = gather_rows(arrays["note_ptr"], arrays["note_order"], first_note)
+    term_ptr, terms = gather_rows(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], sequence)
     sizes = np.diff(term_ptr[sequence_ptr])
     del sequence, term_ptr
     if not title_repeats:
         return terms, sizes
-    title_ptr, title_terms = _gather_rows(
+    title_ptr, title_terms = gather_rows(
         arrays["title_term_ptr"], arrays["title_term_ids"], arrays["note_title"][first_note]
     )
     keys = np.repeat(np.arange(len(first_note), dtype=np.int64), np.diff(title_ptr)) << 32

@@ -74,9 +74,9 @@ def assemble(
     places = np.argsort(groups, kind="stable")  # grouped by snippet, in reading order
     place_ptr = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=count))])
     first = places[place_ptr[:-1]]
-    snippet_offsets, snippet_data = _gather_rows(raw_text_offsets, raw_text_data, first)
+    snippet_offsets, snippet_data = gather_rows(raw_text_offsets, raw_text_data, first)
     del raw_text_data, raw_text_offsets
-    snippet_term_ptr, snippet_terms = _gather_rows(raw_term_ptr, raw_terms, first)
+    snippet_term_ptr, snippet_terms = gather_rows(raw_term_ptr, raw_terms, first)
     del raw_term_ptr, raw_terms
 
     # Number terms in order of first appearance in the snippets, as rank-bm25 meets them.
@@ -85,7 +85,7 @@ def assemble(
     renumber = np.full(len(names), -1, dtype=np.int32)
     renumber[in_order] = np.arange(len(in_order), dtype=np.int32)
     renumber[title_only] = np.arange(len(in_order), len(in_order) + len(title_only))
-    terms_offsets, terms_data = _gather_rows(
+    terms_offsets, terms_data = gather_rows(
         names.offsets, names.data, np.concatenate([in_order, title_only])
     )
     terms = StringTable(terms_data, terms_offsets)
@@ -173,7 +173,7 @@ class _Joined:
         # would keep the whole part alive).
         ptr = part["term_ptr"]
         self.raw_rows.append((np.array(ptr[: snippets + 1]), term_ids[: ptr[snippets]].copy()))
-        self.title_rows.append(_gather_rows(part["term_ptr"], term_ids, np.array(new, int)))
+        self.title_rows.append(gather_rows(part["term_ptr"], term_ids, np.array(new, int)))
         pieces = self.pieces
         pieces["note_title"].append(rows[part["note_title"]])
         pieces["snippet_note"].append(part["snippet_note"] + self.notes)
@@ -222,7 +222,7 @@ def _concat_rows(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
     return ptr, np.concatenate([values for _, values in rows])
 
 
-def _gather_rows(
+def gather_rows(
     ptr: np.ndarray, values: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(ptr, values)`` of the given ``rows`` of a ``(ptr, values)`` table, in that order.
