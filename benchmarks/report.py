@@ -310,6 +310,13 @@ _NOTES = """
   sparse top-k), built with the index and saved in the snapshot
   (`qabot/retriever/note_ranker.py`). The columns "no note ranking" show what the
   snippet index alone costs.
+- **Peak RSS building.** The build's peak comes while the note matrix is made, on
+  top of the assembled index and of memory that tokenizing freed but the allocator
+  kept; serving the same index takes much less (the "serving" figure).
+- **Tokenizing.** The per-CPU-second columns show what the pool costs; what is left
+  between "all cores" and twice `jieba.lcut` is qabot's work per character beyond
+  jieba's cut (folding, English terms, bigrams, stopwords) and two busy cores of a
+  shared machine running slower than one.
 - **Synthetic text.** Beyond the ~10.5k real sentences the corpora are word-level
   variations of them: realistic lengths, punctuation and term frequencies, but each
   real sentence's words recur across its copies, and the vocabulary grows only through
