@@ -94,9 +94,10 @@ def _systems(results: dict, sizes: list[int]) -> list[str]:
                 f"{build['rss_mb']:,.0f} building, {build['worker_rss_mb']:,.0f} per worker,"
                 f" {serve['rss_mb']:,.0f} serving"
             )
+            when = f" (built {build['measured']})" if "measured" in build else ""
             lines.append(
-                f"| {_n(size)} | qabot | {build['seconds']:.1f} | {_retrieval(serve)} | {rss} "
-                f"| {build['snapshot_bytes'] / MB:,.0f} |"
+                f"| {_n(size)} | qabot{when} | {build['seconds']:.1f} | {_retrieval(serve)} "
+                f"| {rss} | {build['snapshot_bytes'] / MB:,.0f} |"
             )
         for peer in PEERS:
             p = entry.get(peer)

@@ -104,7 +104,8 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     doc_of_note, first_note = _distinct_notes(arrays["note_ptr"], arrays["note_order"])
     documents = len(first_note)
     terms, sizes = _document_terms(arrays, first_note, params.title_repeats)
-    owners = np.repeat(np.arange(documents, dtype=np.int32), sizes)
+    filled = np.flatnonzero(sizes)
+    starts = (np.cumsum(sizes) - sizes)[filled]
     del sizes
     table = StringTable(arrays["terms_data"], arrays["terms_offsets"])
     bigram = _ends_with_bigram_mark(table)
@@ -115,14 +116,15 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     for kind, weight in kinds:
         chosen = kind[terms]
         if chosen.any():
-            kept, lengths = terms[chosen], np.bincount(owners[chosen], minlength=documents)
+            kept, lengths = terms[chosen], np.zeros(documents, dtype=np.int64)
+            lengths[filled] = np.add.reduceat(chosen, starts, dtype=np.int64)
             # Columns in term order: rank-bm25's order (first appearance) would only
             # change the rounding of its average IDF, and costs a sort.
             vocabulary = np.flatnonzero(np.bincount(kept, minlength=len(table)))
             renumber = np.empty(len(table), dtype=np.int32)
             renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
             counted.append((renumber[kept], lengths, vocabulary, weight))
-    del terms, owners
+    del terms
     if not counted:
         raise ValueError("no searchable words in the notes")
     matrices: list[dict[str, np.ndarray]] = []

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import os
 import sys
@@ -114,6 +116,19 @@ def build_parts(
         done += sum(map(_text_count, batch))
         yield from _tokenized(batch, settings, tokenizer, report)
         del batch
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Give memory the C allocator holds free back to the OS (glibc's ``malloc_trim``).
+
+    A batch's millions of term strings are freed once its parts are made, but glibc
+    keeps their pages for reuse: at 1M snippets over a gigabyte that the rest of the
+    build would carry in its peak. Elsewhere (macOS, musl) this does nothing.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def tokenize(
