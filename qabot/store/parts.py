@@ -123,8 +123,9 @@ def _return_freed_memory() -> None:
     """Give memory the C allocator holds free back to the OS (glibc's ``malloc_trim``).
 
     A batch's millions of term strings are freed once its parts are made, but glibc
-    keeps their pages for reuse: at 1M snippets over a gigabyte that the rest of the
-    build would carry in its peak. Elsewhere (macOS, musl) this does nothing.
+    keeps their pages for reuse, and the rest of the build would carry them in its
+    peak (0.3 GB less at the tokenizing peak of 1M snippets). Elsewhere (macOS, musl)
+    this does nothing.
     """
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
