@@ -153,8 +153,8 @@ def _distinct_notes(note_ptr: np.ndarray, note_order: np.ndarray) -> tuple[np.nd
     doc_of_note = np.full(len(note_ptr) - 1, -1, dtype=np.int32)
     first_notes: list[int] = []
     seen: dict[bytes, int] = {}
-    raw = note_order.astype(np.int32).tobytes()
-    ends = (note_ptr * 4).tolist()
+    raw = note_order.tobytes()
+    ends = (note_ptr * note_order.itemsize).tolist()
     for note in np.flatnonzero(np.diff(note_ptr)).tolist():
         document = seen.setdefault(raw[ends[note] : ends[note + 1]], len(first_notes))
         if document == len(first_notes):

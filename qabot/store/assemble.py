@@ -173,7 +173,7 @@ class _Joined:
         # would keep the whole part alive).
         ptr = part["term_ptr"]
         self.raw_rows.append((np.array(ptr[: snippets + 1]), term_ids[: ptr[snippets]].copy()))
-        self.title_rows.append(gather_rows(part["term_ptr"], term_ids, np.array(new, int)))
+        self.title_rows.append(gather_rows(ptr, term_ids, np.array(new, int)))
         pieces = self.pieces
         pieces["note_title"].append(rows[part["note_title"]])
         pieces["snippet_note"].append(part["snippet_note"] + self.notes)
