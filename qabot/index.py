@@ -29,6 +29,7 @@ from qabot.schema import IndexStats, Note, SkippedFile, Snippet
 from qabot.store.assemble import assemble
 from qabot.store.cache import Arrays, IndexCache, code_version, digest, unpack_json
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+from qabot.store.memory import return_freed_memory
 from qabot.store.parts import NoteFile, Progress, build_parts, scan
 from qabot.store.tables import (
     NoteSnippets,
@@ -221,6 +222,9 @@ def _build(
         raise NotesFolderError(f"no readable notes in {folder}")
     try:
         arrays = assemble(sources, readable_parts, skipped, settings)
+        # Joining freed the parts' copies and dedup's strings: hand their pages back
+        # before the note matrix, the build's peak, is made.
+        return_freed_memory()
         # Saved with the index, so no process builds it at its first question.
         arrays.update(note_arrays(arrays, NoteParams.from_settings(settings)))
     except ValueError as error:

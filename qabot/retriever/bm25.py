@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import chain, count, pairwise
 
 import numpy as np
@@ -240,28 +241,77 @@ def weight_matrix(
     b: float,
     epsilon: float,
 ) -> dict[str, np.ndarray]:
-    """The CSC arrays of BM25Okapi weights for documents of ``lengths`` tokens.
+    """The CSC arrays of BM25Okapi weights for documents of ``lengths`` tokens."""
+    return stacked_weight_matrix([WeightBlock(lengths, term_ids, vocabulary_size)], k1, b, epsilon)
 
+
+@dataclass(frozen=True, slots=True)
+class WeightBlock:
+    """Columns of a weight matrix weighed as a corpus of their own: documents of
+    ``lengths`` tokens with these ``term_ids`` (below ``vocabulary_size``), weights
+    multiplied by ``scale``."""
+
+    lengths: np.ndarray
+    term_ids: np.ndarray
+    vocabulary_size: int
+    scale: float = 1.0
+
+
+def stacked_weight_matrix(
+    blocks: Sequence[WeightBlock], k1: float, b: float, epsilon: float
+) -> dict[str, np.ndarray]:
+    """One CSC matrix holding each block's BM25Okapi weight columns in turn.
+
+    Each block has its own document lengths, ``avgdl`` and IDF, as if weighed alone.
     Two passes over batches of documents, each sorting only its own postings: the
     first counts each term's documents, the second writes each batch's weights into
     its columns' next free places. So no array the size of all the corpus's tokens
     is made besides the result, whatever the corpus size.
     """
-    size = len(lengths)
-    if size == 0 or len(term_ids) == 0:
+    if not blocks or any(len(block.lengths) == 0 or len(block.term_ids) == 0 for block in blocks):
         raise ValueError("no searchable words in the notes")
-    df = np.zeros(vocabulary_size, dtype=np.int64)
-    for columns, _, _ in _batch_postings(lengths, term_ids):
-        first, counts = _runs(columns)
-        df[columns[first]] += counts
-    idf = _rank_bm25_idf(df, size, epsilon)
-    avgdl = int(lengths.sum()) / size
-    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
-    np.cumsum(df, out=indptr[1:])
+    frequencies = [_document_frequencies(block) for block in blocks]
+    # Before the result is made: rank-bm25's IDF takes a few dicts of every term.
+    idfs = [
+        _rank_bm25_idf(df, len(block.lengths), epsilon)
+        for block, df in zip(blocks, frequencies, strict=True)
+    ]
+    indptr = np.zeros(sum(len(df) for df in frequencies) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(frequencies), out=indptr[1:])
+    del frequencies
     indices = np.empty(indptr[-1], dtype=np.int32)
     data = np.empty(indptr[-1], dtype=np.float64)
-    free = indptr[:-1].copy()
-    for columns, rows, tf in _batch_postings(lengths, term_ids):
+    first_column = 0
+    for block, idf in zip(blocks, idfs, strict=True):
+        columns = slice(first_column, first_column + len(idf))
+        _fill_weights(block, idf, indptr[columns].copy(), indices, data, k1, b)
+        if block.scale != 1.0:
+            data[indptr[columns.start] : indptr[columns.stop]] *= block.scale
+        first_column = columns.stop
+    return {"indptr": indptr, "indices": indices, "data": data}
+
+
+def _document_frequencies(block: WeightBlock) -> np.ndarray:
+    df = np.zeros(block.vocabulary_size, dtype=np.int64)
+    for columns, _, _ in _batch_postings(block.lengths, block.term_ids):
+        first, counts = _runs(columns)
+        df[columns[first]] += counts
+    return df
+
+
+def _fill_weights(
+    block: WeightBlock,
+    idf: np.ndarray,
+    free: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    k1: float,
+    b: float,
+) -> None:
+    """Write the block's postings at their columns' ``free`` places (which advance)."""
+    lengths = block.lengths
+    avgdl = int(lengths.sum()) / len(lengths)
+    for columns, rows, tf in _batch_postings(lengths, block.term_ids):
         # rank-bm25's get_scores expression, operation for operation:
         # idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
         norm = b * lengths[rows]
@@ -280,7 +330,6 @@ def weight_matrix(
         indices[places] = rows
         data[places] = weight
         free[columns[first]] += counts
-    return {"indptr": indptr, "indices": indices, "data": data}
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

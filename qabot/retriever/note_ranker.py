@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qabot.retriever.bm25 import BM25Index, weight_matrix
-from qabot.store.assemble import gather_rows
+from qabot.retriever.bm25 import BM25Index, WeightBlock, stacked_weight_matrix
+from qabot.store.assemble import copy_rows, gather_rows
 from qabot.store.cache import Arrays, pack_json, unpack_json
+from qabot.store.memory import return_freed_memory
 from qabot.store.tables import StringIndex, StringTable
 from qabot.tokenizer import BIGRAM_MARK
 
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from qabot.index import NotesIndex
 
 _PREFIX = "notes_"
+# Documents' terms handled per numpy pass when splitting them by kind.
+_TERM_BATCH = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,40 +105,24 @@ class NoteRanker:
 def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     """The note ranker's arrays (all named ``notes_*``) for the index ``arrays``."""
     doc_of_note, first_note = _distinct_notes(arrays["note_ptr"], arrays["note_order"])
-    documents = len(first_note)
-    terms, sizes = _document_terms(arrays, first_note, params.title_repeats)
-    filled = np.flatnonzero(sizes)
-    starts = (np.cumsum(sizes) - sizes)[filled]
-    del sizes
+    terms, document_ptr = _document_terms(arrays, first_note, params.title_repeats)
     table = StringTable(arrays["terms_data"], arrays["terms_offsets"])
     bigram = _ends_with_bigram_mark(table)
     kinds = [(~bigram, 1.0)] + ([(bigram, params.bigram_weight)] if params.bigram_weight else [])
     # Each kind's terms, renumbered, and document lengths, before any matrix is made:
     # the documents' terms are then freed.
-    counted: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
+    blocks: list[WeightBlock] = []
+    columns: list[np.ndarray] = []
     for kind, weight in kinds:
-        chosen = kind[terms]
-        if chosen.any():
-            kept, lengths = terms[chosen], np.zeros(documents, dtype=np.int64)
-            lengths[filled] = np.add.reduceat(chosen, starts, dtype=np.int64)
-            # Columns in term order: rank-bm25's order (first appearance) would only
-            # change the rounding of its average IDF, and costs a sort.
-            vocabulary = np.flatnonzero(np.bincount(kept, minlength=len(table)))
-            renumber = np.empty(len(table), dtype=np.int32)
-            renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
-            counted.append((renumber[kept], lengths, vocabulary, weight))
+        if (block := _kind_block(terms, document_ptr, kind, weight)) is not None:
+            blocks.append(block[0])
+            columns.append(block[1])
     del terms
-    if not counted:
+    if not blocks:
         raise ValueError("no searchable words in the notes")
-    matrices: list[dict[str, np.ndarray]] = []
-    for ids, lengths, vocabulary, weight in counted:
-        matrix = weight_matrix(lengths, ids, len(vocabulary), params.k1, params.b, params.epsilon)
-        del ids
-        matrix["data"] *= weight
-        matrices.append(matrix)
-    columns = [vocabulary for _, _, vocabulary, _ in counted]
-    del counted
-    merged = _side_by_side(matrices)
+    return_freed_memory()
+    merged = stacked_weight_matrix(blocks, params.k1, params.b, params.epsilon)
+    del blocks
     offsets, data = gather_rows(table.offsets, table.data, np.concatenate(columns))
     merged["term_slots"] = StringIndex.build(StringTable(data, offsets)).slots
     return {
@@ -166,26 +153,89 @@ def _distinct_notes(note_ptr: np.ndarray, note_order: np.ndarray) -> tuple[np.nd
 def _document_terms(
     arrays: Mapping[str, np.ndarray], first_note: np.ndarray, title_repeats: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The documents' terms, one after the other, and how many each has: the terms of
-    its first note's snippets, then its title's distinct terms ``title_repeats`` times."""
+    """The documents' terms, one after the other, and where each one's start (``ptr``):
+    the terms of its first note's snippets, then its title's distinct terms
+    ``title_repeats`` times.
+
+    Each part is copied straight to its place, so besides the result only the title
+    terms are held twice (a million notes' terms take 200 MB).
+    """
     sequence_ptr, sequence = gather_rows(arrays["note_ptr"], arrays["note_order"], first_note)
-    term_ptr, terms = gather_rows(arrays["snippet_term_ptr"], arrays["snippet_term_ids"], sequence)
-    sizes = np.diff(term_ptr[sequence_ptr])
-    del sequence, term_ptr
-    if not title_repeats:
-        return terms, sizes
+    snippet_ptr, snippet_terms = arrays["snippet_term_ptr"], arrays["snippet_term_ids"]
+    snippet_sizes = snippet_ptr[sequence + 1] - snippet_ptr[sequence]
+    sizes = np.add.reduceat(snippet_sizes, sequence_ptr[:-1])  # a document has snippets
+    if title_repeats:
+        title_ptr, title_terms = _distinct_title_terms(arrays, first_note, title_repeats)
+        title_sizes = np.diff(title_ptr)
+    else:
+        title_sizes = np.zeros_like(sizes)
+    document_ptr = np.concatenate([[0], np.cumsum(sizes + title_sizes)])
+    terms = np.empty(document_ptr[-1], dtype=snippet_terms.dtype)
+    # A snippet's place: where it would be without titles, moved past the earlier titles.
+    shift = np.repeat(document_ptr[:-1] - (np.cumsum(sizes) - sizes), np.diff(sequence_ptr))
+    starts = np.cumsum(snippet_sizes) - snippet_sizes + shift
+    copy_rows(snippet_ptr, snippet_terms, sequence, terms, starts)
+    if title_repeats:
+        rows = np.arange(len(first_note))
+        copy_rows(title_ptr, title_terms, rows, terms, document_ptr[:-1] + sizes)
+    return terms, document_ptr
+
+
+def _distinct_title_terms(
+    arrays: Mapping[str, np.ndarray], first_note: np.ndarray, repeats: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ptr, terms)``: each document's title's distinct terms, each ``repeats`` times."""
     title_ptr, title_terms = gather_rows(
         arrays["title_term_ptr"], arrays["title_term_ids"], arrays["note_title"][first_note]
     )
-    keys = np.repeat(np.arange(len(first_note), dtype=np.int64), np.diff(title_ptr)) << 32
+    keys = np.repeat(np.arange(len(first_note), dtype=np.int64), np.diff(title_ptr))
+    del title_ptr
+    keys <<= 32
     keys |= title_terms
+    del title_terms
     keys.sort()
-    keys = np.repeat(keys[np.diff(keys, prepend=-1) != 0], title_repeats)
-    title_sizes = np.bincount(keys >> 32, minlength=len(first_note))
-    # Each document's title terms go right after its snippet terms.
-    ends = np.repeat(np.cumsum(sizes), title_sizes)
-    terms = np.insert(terms, ends, (keys & 0xFFFFFFFF).astype(np.int32))
-    return terms, sizes + title_sizes
+    keys = np.repeat(keys[np.diff(keys, prepend=-1) != 0], repeats)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(keys >> 32, minlength=len(first_note)))])
+    return ptr, (keys & 0xFFFFFFFF).astype(np.int32)
+
+
+def _kind_block(
+    terms: np.ndarray, document_ptr: np.ndarray, kind: np.ndarray, weight: float
+) -> tuple[WeightBlock, np.ndarray] | None:
+    """The documents' terms of one ``kind`` (a flag per term) as a weight block, and
+    the terms its columns stand for; ``None`` if no document has such a term.
+
+    Columns in term order: rank-bm25's order (first appearance) would only change the
+    rounding of its average IDF, and costs a sort. In batches of terms, as the
+    documents' terms of a million notes take 200 MB and a bool or int64 for each
+    would take as much again.
+    """
+    # Terms of the kind before each document's start; at the end, how many in all.
+    before = np.empty(len(document_ptr), dtype=np.int64)
+    present = np.zeros(len(kind), dtype=bool)
+    total = 0
+    for start in range(0, len(terms), _TERM_BATCH):
+        batch = terms[start : start + _TERM_BATCH]
+        chosen = kind[batch]
+        present[batch[chosen]] = True
+        counts = np.concatenate([[total], total + np.cumsum(chosen)])
+        inside = slice(*np.searchsorted(document_ptr, [start, start + len(batch)]))
+        before[inside] = counts[document_ptr[inside] - start]
+        total = int(counts[-1])
+    before[document_ptr >= len(terms)] = total
+    if not total:
+        return None
+    vocabulary = np.flatnonzero(present)
+    renumber = np.empty(len(kind), dtype=np.int32)
+    renumber[vocabulary] = np.arange(len(vocabulary), dtype=np.int32)
+    ids = np.empty(total, dtype=np.int32)
+    filled = 0
+    for start in range(0, len(terms), _TERM_BATCH):
+        batch = terms[start : start + _TERM_BATCH]
+        kept = renumber[batch[kind[batch]]]
+        ids[filled : filled + len(kept)] = kept
+        filled += len(kept)
+    return WeightBlock(np.diff(before), ids, len(vocabulary), weight), vocabulary
 
 
 def _ends_with_bigram_mark(table: StringTable) -> np.ndarray:
@@ -197,20 +247,3 @@ def _ends_with_bigram_mark(table: StringTable) -> np.ndarray:
     for back, byte in enumerate(mark[::-1], start=1):
         found &= table.data[np.where(long_enough, ends - back, 0)] == byte
     return found
-
-
-def _side_by_side(matrices: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One CSC matrix holding the columns of each of ``matrices``, in turn; empties them,
-    so each piece is freed as soon as it is copied."""
-    shifts = np.cumsum([0] + [int(m["indptr"][-1]) for m in matrices])
-    merged = {
-        "indptr": np.concatenate(
-            [matrices[0]["indptr"][:1]]
-            + [m.pop("indptr")[1:] + shift for m, shift in zip(matrices, shifts, strict=False)]
-        )
-    }
-    for name in ("indices", "data"):
-        merged[name] = np.empty(shifts[-1], dtype=matrices[0][name].dtype)
-        for matrix, start, end in zip(matrices, shifts, shifts[1:], strict=False):
-            merged[name][start:end] = matrix.pop(name)
-    return merged

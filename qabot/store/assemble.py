@@ -225,17 +225,26 @@ def _concat_rows(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
 def gather_rows(
     ptr: np.ndarray, values: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ptr, values)`` of the given ``rows`` of a ``(ptr, values)`` table, in that order.
+    """``(ptr, values)`` of the given ``rows`` of a ``(ptr, values)`` table, in that order."""
+    new_ptr = np.concatenate([[0], np.cumsum(ptr[rows + 1] - ptr[rows])]).astype(np.int64)
+    gathered = np.empty(new_ptr[-1], dtype=values.dtype)
+    copy_rows(ptr, values, rows, gathered, new_ptr[:-1])
+    return new_ptr, gathered
+
+
+def copy_rows(
+    ptr: np.ndarray, values: np.ndarray, rows: np.ndarray, out: np.ndarray, starts: np.ndarray
+) -> None:
+    """Copy row ``rows[i]`` of a ``(ptr, values)`` table to ``out`` from ``starts[i]`` on.
 
     In batches of rows: an index per value for a 100 MB text would take 800 MB.
     """
     sizes = ptr[rows + 1] - ptr[rows]
-    new_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    gathered = np.empty(new_ptr[-1], dtype=values.dtype)
-    starts = new_ptr[:-1]
     for start in range(0, len(rows), _GATHER_ROWS):
         batch = slice(start, start + _GATHER_ROWS)
-        first, last = new_ptr[start], new_ptr[min(start + _GATHER_ROWS, len(rows))]
-        shift = np.repeat(ptr[rows[batch]] - starts[batch], sizes[batch])
-        gathered[first:last] = values[shift + np.arange(first, last)]
-    return new_ptr, gathered
+        sources = np.repeat(ptr[rows[batch]], sizes[batch])
+        targets = np.repeat(starts[batch], sizes[batch])
+        offsets = np.arange(len(sources)) - np.repeat(
+            np.cumsum(sizes[batch]) - sizes[batch], sizes[batch]
+        )
+        out[targets + offsets] = values[sources + offsets]

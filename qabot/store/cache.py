@@ -66,6 +66,7 @@ _SHAPING_CODE = (
     "index.py",
     "tokenizer.py",
     "retriever/bm25.py",
+    "retriever/note_ranker.py",
     "ingest/*.py",
     "store/*.py",
     "resources/*",

@@ -16,8 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import os
 import sys
@@ -34,6 +32,7 @@ from qabot.ingest.encoding import UndecodableError
 from qabot.ingest.loader import NoteFileTooLarge, NoteLoader
 from qabot.ingest.splitter import SentenceSplitter
 from qabot.store.cache import Arrays, code_version, digest, pack_json
+from qabot.store.memory import return_freed_memory
 from qabot.store.tables import StringTable
 from qabot.tokenizer import Tokenizer
 
@@ -116,20 +115,8 @@ def build_parts(
         done += sum(map(_text_count, batch))
         yield from _tokenized(batch, settings, tokenizer, report)
         del batch
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """Give memory the C allocator holds free back to the OS (glibc's ``malloc_trim``).
-
-    A batch's millions of term strings are freed once its parts are made, but glibc
-    keeps their pages for reuse, and the rest of the build would carry them in its
-    peak (0.3 GB less at the tokenizing peak of 1M snippets). Elsewhere (macOS, musl)
-    this does nothing.
-    """
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
+        # A batch's millions of term strings are freed now.
+        return_freed_memory()
 
 
 def tokenize(

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+import qabot.retriever.bm25 as bm25_module
 import qabot.retriever.note_ranker as note_ranker_module
+import qabot.store.assemble as assemble_module
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
 from qabot.reader.extractive import ExtractiveReader
@@ -118,3 +120,17 @@ def test_other_parameters_get_a_ranker_of_their_own(index: NotesIndex) -> None:
     saved = NoteRanker.for_index(index, NoteParams()).top(query, 1)
     heavier = NoteRanker.for_index(index, NoteParams(title_repeats=3)).top(query, 1)
     assert saved[0][0] == heavier[0][0] and heavier[0][1] > saved[0][1]
+
+
+@pytest.mark.parametrize("params", [NoteParams(), NoteParams(title_repeats=0)])
+def test_small_batches_make_the_same_arrays(
+    index: NotesIndex, params: NoteParams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = note_ranker_module.note_arrays(index.arrays, params)
+    monkeypatch.setattr(note_ranker_module, "_TERM_BATCH", 5)
+    monkeypatch.setattr(assemble_module, "_GATHER_ROWS", 2)
+    monkeypatch.setattr(bm25_module, "_WEIGHT_BATCH", 7)
+    batched = note_ranker_module.note_arrays(index.arrays, params)
+    assert batched.keys() == whole.keys()
+    for name, array in whole.items():
+        np.testing.assert_array_equal(batched[name], array, err_msg=name)
