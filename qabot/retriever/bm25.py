@@ -31,12 +31,13 @@ from itertools import chain, count, pairwise
 
 import numpy as np
 
+from qabot.store.memory import return_freed_memory
 from qabot.store.tables import StringIndex, StringTable
 
 # Up to this many entries, the best are picked by sorting them all.
 _SORT_IN_PYTHON = 64
 # Tokens sorted and weighed per numpy pass when building; bounds the temporary arrays.
-_WEIGHT_BATCH = 1 << 20
+_WEIGHT_BATCH = 1 << 18
 # Query terms whose columns are remembered; past this the memo starts afresh.
 _MEMO_TERMS = 100_000
 
@@ -276,6 +277,8 @@ def stacked_weight_matrix(
         _rank_bm25_idf(df, len(block.lengths), epsilon)
         for block, df in zip(blocks, frequencies, strict=True)
     ]
+    # Counting left the batches' temporary arrays in the C heap; the result needs fresh pages.
+    return_freed_memory()
     indptr = np.zeros(sum(len(df) for df in frequencies) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(frequencies), out=indptr[1:])
     del frequencies
