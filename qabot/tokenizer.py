@@ -8,7 +8,7 @@ terms stay whole (``deepseek-v3``, ``adamw``, ``37b``, ``qwen1.5``); a term join
 with its version (``SeedThinkingv1.5``, ``YOLOv5``) also yields the name and the
 version, so ``SeedThinking`` meets it.
 The rest goes to jieba (optionally in search mode, which adds the words inside long
-words), through a copy of its cut that gives the same words faster. Stopwords and
+words), through a copy of its cut, HMM included, that gives the same words faster. Stopwords and
 question words are dropped. With ``char_bigrams``, each run of adjacent Chinese
 content words also yields its character bigrams, marked with :data:`BIGRAM_MARK` so
 they never mix with words. Notes and questions go through the same tokenizer;
@@ -48,9 +48,9 @@ _PART = re.compile(r"[a-z0-9.+#]+")
 _VERSIONED = re.compile(r"([a-z]{3,})(v\d+(?:\.\d+)*)")
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter, digit or CJK character; "_" alone is no word
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_COVERED_RUN = re.compile(rb"\x01{2,}")  # two or more characters in a row covered by words
-# What jieba.cut sees: a block it segments with its dictionary, or a character alone.
-_JIEBA_PIECE = re.compile(f"({jieba.re_han_default.pattern[1:-1]})|.", re.DOTALL)
+# What jieba.cut sees: a block it segments with its dictionary, or a character alone
+# (only word characters: the rest would be dropped).
+_JIEBA_PIECE = re.compile(f"({jieba.re_han_default.pattern[1:-1]})|[^\\W_]")
 
 BIGRAM_MARK = "²"
 """Ends every bigram term. NFKC folds "²" to "2", so no word of folded text has it."""
@@ -108,15 +108,20 @@ class Tokenizer:
 
         The same terms as :meth:`tokenize`, without the offsets: indexing needs only these.
         """
-        return [term for term, _, _ in self._spans(self._folded(text))]
+        folded = self._folded(text)
+        spans = self._spans(folded)
+        terms = [term for term, _, _ in spans]
+        if self.char_bigrams:
+            terms += [folded[i : i + 2] + BIGRAM_MARK for i in _bigram_starts(spans)]
+        return terms
 
     def tokenize(self, text: str, keep_stopwords: bool = False) -> list[Token]:
         """Tokens with offsets into the original ``text``."""
         folded, origin = self.fold(text)
-        return [
-            Token(term, origin[start], origin[end - 1] + 1)
-            for term, start, end in self._spans(folded, keep_stopwords)
-        ]
+        spans = self._spans(folded, keep_stopwords)
+        if self.char_bigrams:
+            spans += [(folded[i : i + 2] + BIGRAM_MARK, i, i + 2) for i in _bigram_starts(spans)]
+        return [Token(term, origin[start], origin[end - 1] + 1) for term, start, end in spans]
 
     def fold(self, text: str) -> tuple[str, list[int]]:
         """Folded text, and for each of its characters the offset it came from in ``text``."""
@@ -139,7 +144,8 @@ class Tokenizer:
         return self._t2s.convert(folded) if self._t2s is not None else folded
 
     def _spans(self, folded: str, keep_stopwords: bool = False) -> list[Span]:
-        """The terms of folded text with their ``[start, end)`` in it, in order."""
+        """The words of folded text with their ``[start, end)`` in it, in order: all terms
+        but the bigrams."""
         stopwords = self.stopwords
         spans: list[Span] = []
         position = 0
@@ -175,8 +181,6 @@ class Tokenizer:
         spans += self._jieba_spans(folded, position, len(folded))
         if not keep_stopwords:
             spans = [span for span in spans if span[0] not in stopwords]
-        if self.char_bigrams:
-            spans += _bigrams(folded, spans)
         return spans
 
     def _jieba_spans(self, text: str, start: int, end: int) -> list[Span]:
@@ -188,13 +192,19 @@ class Tokenizer:
         for piece in _JIEBA_PIECE.finditer(text, start, end):
             block = piece.group(1)
             position = piece.start()
-            for word in _cut(block, dictionary) if block else [piece.group()]:
+            if not block:  # a letter or digit outside its blocks, such as "한" or "①"
+                spans.append((piece.group(), position, position + 1))
+                continue
+            found: list[Span] = []
+            for word in _cut(block, dictionary):
                 finish = position + len(word)
                 if self.search_mode:
-                    spans += _search_grams(word, position, dictionary.FREQ)
-                spans.append((word, position, finish))
+                    found += _search_grams(word, position, dictionary.FREQ)
+                found.append((word, position, finish))
                 position = finish
-        return [span for span in spans if _WORD_CHAR.search(span[0])]
+            # Only a block with a symbol ("c++", "--") has words with no word character.
+            spans += found if block.isalnum() else [s for s in found if _WORD_CHAR.search(s[0])]
+        return spans
 
 
 def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
@@ -204,6 +214,7 @@ def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
     arithmetic in the same order, so the same route and the same words, but faster.
     """
     frequencies = dictionary.FREQ
+    frequency = frequencies.get
     log_total = log(dictionary.total)
     size = len(block)
     # From each character: the best route's log probability, and where its first word
@@ -213,7 +224,7 @@ def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
     for k in range(size - 1, -1, -1):
         best, end = 0.0, 0
         j = k + 1
-        while j <= size and (count := frequencies.get(block[k:j])) is not None:
+        while j <= size and (count := frequency(block[k:j])) is not None:
             if count:
                 value = log(count) - log_total + score[j]
                 if not end or value >= best:
@@ -229,7 +240,9 @@ def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
     while position < size:
         end = until[position]
         if end - position > 1:
-            if single < position:
+            if position - single == 1:  # a character alone, as most are: no HMM
+                words.append(block[single])
+            elif single < position:
                 words += _singles(block[single:position], frequencies)
             words.append(block[position:end])
             single = end
@@ -240,9 +253,77 @@ def _cut(block: str, dictionary: jieba.Tokenizer) -> list[str]:
 
 
 def _singles(run: str, frequencies: dict[str, int]) -> list[str]:
-    if len(run) > 1 and not frequencies.get(run):
-        return list(finalseg.cut(run))
-    return list(run)
+    """A run of characters the route leaves single, as jieba's ``__cut_DAG`` cuts it."""
+    if len(run) == 1 or frequencies.get(run):
+        return list(run)
+    if not finalseg.re_han.fullmatch(run):
+        return list(finalseg.cut(run))  # rare: only Chinese characters take the fast path
+    words = _hmm_cut(run)
+    if force_split := finalseg.Force_Split_Words:  # words taken out with jieba.del_word
+        return [piece for word in words for piece in (word if word in force_split else (word,))]
+    return words
+
+
+def _hmm_cut(run: str) -> list[str]:
+    """The words ``finalseg.cut`` cuts a run of Chinese characters into, before forced splits.
+
+    finalseg's ``viterbi`` with its four states (Begin, Middle, End, Single) unrolled,
+    with the same sums in the same order and the same ties (its ``max()`` of
+    (probability, state) pairs takes the state later in the alphabet), but faster.
+    """
+    low = finalseg.MIN_FLOAT
+    start, trans, emit_p = finalseg.start_P, finalseg.trans_P, finalseg.emit_P
+    emit_b, emit_m, emit_e, emit_s = emit_p["B"], emit_p["M"], emit_p["E"], emit_p["S"]
+    e_b, s_b = trans["E"].get("B", low), trans["S"].get("B", low)
+    m_m, b_m = trans["M"].get("M", low), trans["B"].get("M", low)
+    b_e, m_e = trans["B"].get("E", low), trans["M"].get("E", low)
+    s_s, e_s = trans["S"].get("S", low), trans["E"].get("S", low)
+    char = run[0]
+    b = start["B"] + emit_b.get(char, low)
+    m = start["M"] + emit_m.get(char, low)
+    e = start["E"] + emit_e.get(char, low)
+    s = start["S"] + emit_s.get(char, low)
+    # For each later character, the state each of B, M, E, S comes from (0-3 for BMES).
+    steps: list[tuple[int, int, int, int]] = []
+    for char in run[1:]:
+        emit = emit_b.get(char, low)
+        x, y = e + e_b + emit, s + s_b + emit
+        if y >= x:
+            new_b, from_b = y, 3
+        else:
+            new_b, from_b = x, 2
+        emit = emit_m.get(char, low)
+        x, y = m + m_m + emit, b + b_m + emit
+        if x >= y:
+            new_m, from_m = x, 1
+        else:
+            new_m, from_m = y, 0
+        emit = emit_e.get(char, low)
+        x, y = b + b_e + emit, m + m_e + emit
+        if y >= x:
+            new_e, from_e = y, 1
+        else:
+            new_e, from_e = x, 0
+        emit = emit_s.get(char, low)
+        x, y = s + s_s + emit, e + e_s + emit
+        if x >= y:
+            s, from_s = x, 3
+        else:
+            s, from_s = y, 2
+        b, m, e = new_b, new_m, new_e
+        steps.append((from_b, from_m, from_e, from_s))
+    # Walk back from the best last state, E or S; a word ends at each E or S.
+    state = 3 if s >= e else 2
+    words: list[str] = []
+    end = len(run)
+    for index in range(len(run) - 1, 0, -1):
+        state = steps[index - 1][state]
+        if state >= 2:
+            words.append(run[index:end])
+            end = index
+    words.append(run[:end])
+    words.reverse()
+    return words
 
 
 def _search_grams(word: str, start: int, frequencies: dict[str, int]) -> list[Span]:
@@ -285,19 +366,20 @@ def is_bigram(term: str) -> bool:
     return term.endswith(BIGRAM_MARK)
 
 
-def _bigrams(text: str, spans: list[Span]) -> list[Span]:
-    """Character bigrams of each run of adjacent Chinese content terms.
+def _bigram_starts(spans: list[Span]) -> list[int]:
+    """Where the character bigrams of each run of adjacent Chinese terms start.
 
     Words cut differently in a question and a note ("总参|数量" against "总|参数量")
     still share bigrams. Runs stop at stopwords and punctuation, so no bigram
     straddles a question word.
     """
-    covered = bytearray(len(text))
-    for term, start, end in spans:
-        if _CJK.fullmatch(term):
-            covered[start:end] = b"\x01" * (end - start)
-    return [
-        (text[i : i + 2] + BIGRAM_MARK, i, i + 2)
-        for run in _COVERED_RUN.finditer(covered)
-        for i in range(run.start(), run.end() - 1)
-    ]
+    starts: list[int] = []
+    run_start = run_end = 0
+    # Sorted, as search mode puts the words inside a word before it.
+    for start, end in sorted([(start, end) for term, start, end in spans if _CJK.fullmatch(term)]):
+        if start > run_end:
+            starts += range(run_start, run_end - 1)
+            run_start = start
+        run_end = max(run_end, end)
+    starts += range(run_start, run_end - 1)
+    return starts

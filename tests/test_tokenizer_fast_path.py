@@ -1,8 +1,8 @@
 """The tokenizer's fast paths give exactly what the slow ones give.
 
 ``Tokenizer.terms`` skips the offsets ``Tokenizer.tokenize`` works out, and the
-tokenizer cuts Chinese with its own copy of jieba's steps instead of
-``jieba.tokenize``. Both must change no term: indexes and the quality benchmarks
+tokenizer cuts Chinese with its own copy of jieba's steps (its HMM included) instead
+of ``jieba.tokenize``. None may change a term: indexes and the quality benchmarks
 depend on them. Inputs mix Chinese (Simplified and Traditional), English terms,
 punctuation, full-width forms, characters NFKC folds to several ("ﬁ", "㎏"),
 combining marks, lone surrogates and emoji.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import jieba
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from jieba import finalseg
 
-from qabot.tokenizer import _WORD_CHAR, Tokenizer
+from qabot.tokenizer import _CJK, _WORD_CHAR, BIGRAM_MARK, Tokenizer, _singles
 
 FRAGMENTS = [
     "梯度检查点", "梯度檢查點", "是什么", "什麼", "的", "总参数量", "中华人民共和国", "北京大学",
@@ -43,8 +44,25 @@ TOKENIZERS = [
 ]
 
 
+# Runs for the HMM: Chinese characters, common ones and ones with no emission probability
+# (ties the cut must break as jieba does), letters, digits, the symbols jieba keeps in a
+# block, and characters outside finalseg's range.
+han = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FD5) | st.sampled_from(
+    "梯度检查点参数量中华人民共和国南京市长江大桥林志玲去过北京的了是侺丆偳乥芃乼瓎鼢丯乀侭乁仹亄傆亖"
+)
+runs = st.text(han, min_size=1, max_size=30) | st.text(
+    han | st.sampled_from("aZ09+#&._%-㐀豈鿖 "), min_size=1, max_size=30
+)
+
+
 def _reference_jieba(text: str, mode: str) -> list[tuple[str, int, int]]:
     return [token for token in jieba.tokenize(text, mode=mode) if _WORD_CHAR.search(token[0])]
+
+
+def _reference_bigrams(folded: str, words: list[tuple[str, int, int]]) -> list[str]:
+    """A bigram for each two characters in a row that Chinese terms cover."""
+    covered = {i for term, start, end in words if _CJK.fullmatch(term) for i in range(start, end)}
+    return [folded[i : i + 2] + BIGRAM_MARK for i in sorted(covered) if i + 1 in covered]
 
 
 @settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -60,6 +78,30 @@ def test_the_chinese_cut_is_jiebas(text: str) -> None:
     for tokenizer, mode in ((TOKENIZERS[0], "default"), (TOKENIZERS[2], "search")):
         folded = tokenizer.fold(text)[0]
         assert tokenizer._jieba_spans(folded, 0, len(folded)) == _reference_jieba(folded, mode)
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_bigrams_are_those_of_the_covered_characters(text: str) -> None:
+    for tokenizer in TOKENIZERS[1:3]:
+        folded = tokenizer.fold(text)[0]
+        words = tokenizer._spans(folded)
+        expected = [term for term, _, _ in words] + _reference_bigrams(folded, words)
+        assert tokenizer.terms(text) == expected
+
+
+@settings(deadline=None, max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+@given(runs)
+@example("侺丆偳乥芃乼丆瓎鼢丯乼薬乀侭瓎乁仹亄傆藠亖")  # ties between paths to a B
+def test_the_hmm_cut_is_finalsegs(run: str) -> None:
+    assert _singles(run, {}) == list(finalseg.cut(run))
+
+
+def test_the_hmm_cut_keeps_the_forced_splits(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = "南京市长江大桥林志玲"
+    assert _singles(run, {}) == ["南京市", "长江大桥", "林志玲"]
+    monkeypatch.setattr(finalseg, "Force_Split_Words", {"长江大桥"})
+    assert _singles(run, {}) == list(finalseg.cut(run)) == ["南京市", *"长江大桥", "林志玲"]
 
 
 @pytest.mark.parametrize("text", [*FRAGMENTS, "".join(FRAGMENTS), "".join(reversed(FRAGMENTS))])
