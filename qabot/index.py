@@ -26,7 +26,7 @@ from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.retriever.bm25 import BM25Index
 from qabot.retriever.note_ranker import NoteParams, note_arrays
 from qabot.schema import IndexStats, Note, SkippedFile, Snippet
-from qabot.store.assemble import assemble
+from qabot.store.assemble import assemble, bm25_arrays
 from qabot.store.cache import Arrays, IndexCache, code_version, digest, unpack_json
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
 from qabot.store.memory import return_freed_memory
@@ -223,10 +223,12 @@ def _build(
     try:
         arrays = assemble(sources, readable_parts, skipped, settings)
         # Joining freed the parts' copies and dedup's strings: hand their pages back
-        # before the note matrix, the build's peak, is made.
+        # before the matrices, the build's peak, are made.
         return_freed_memory()
-        # Saved with the index, so no process builds it at its first question.
+        # Saved with the index, so no process builds it at its first question. Made
+        # before the snippets' matrix: weighing it takes the more memory of the two.
         arrays.update(note_arrays(arrays, NoteParams.from_settings(settings)))
+        arrays.update(bm25_arrays(arrays, settings))
     except ValueError as error:
         raise NotesFolderError(f"{error} in {folder}") from None
     return arrays

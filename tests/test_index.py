@@ -16,7 +16,7 @@ import qabot.store.parts as parts
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
 from qabot.ingest.dedup import Deduplicator, RawSnippet
-from qabot.ingest.loader import NoteLoader
+from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.ingest.splitter import SentenceSplitter
 from qabot.schema import Location
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
@@ -173,3 +173,11 @@ def test_the_string_index_finds_every_string_and_nothing_else() -> None:
     assert dict(saved) == {word: row for row, word in enumerate(words[:-100])}
     with pytest.raises(ValueError, match="does not fit"):
         StringIndex(table, index.slots[: len(index.slots) // 4], index.count)
+
+
+def test_notes_without_a_searchable_word_are_a_bad_folder(
+    notes_folder: Callable[[dict[str, str | bytes]], Path], tmp_path: Path
+) -> None:
+    folder = notes_folder({"empty.md": "# 的\n的了吗？……\n", "marks.txt": "。。。!!!\n"})
+    with pytest.raises(NotesFolderError, match="no searchable words"):
+        build_index(folder, Settings(index={"cache_dir": tmp_path / "cache"}))

@@ -1,4 +1,4 @@
-"""Join a folder's parts into one index: dedup, one vocabulary, BM25 and reading order.
+"""Join a folder's parts into one index: dedup, one vocabulary and reading order; BM25.
 
 Everything here works on flat numpy arrays, so joining a million snippets takes
 seconds; only deduplication looks at the texts themselves.
@@ -13,7 +13,8 @@ The result is the dictionary of arrays that is saved as the snapshot and that
 - terms: ``terms`` (BM25's terms in order of first appearance, then the terms found
   only in titles), ``snippet_term_*`` and ``title_term_*`` (ids into ``terms``);
 - reading order: ``note_order`` grouped by ``note_ptr``, each note's snippets by offset;
-- BM25: ``bm25_*``, the weight matrix and term lookup (see :mod:`qabot.retriever.bm25`).
+- BM25: ``bm25_*``, the weight matrix and term lookup (see :mod:`qabot.retriever.bm25`),
+  made by :func:`bm25_arrays` once the rest is joined.
 
 Example:
     >>> arrays = assemble(["a.txt"], [part], [], settings)  # doctest: +SKIP
@@ -46,18 +47,18 @@ def assemble(
     skipped: Sequence[tuple[str, str]],
     settings: Settings,
 ) -> Arrays:
-    """The index arrays of the readable files ``sources``, whose parts are ``parts``.
+    """The index arrays of the readable files ``sources``, whose parts are ``parts``,
+    but for the BM25 matrix (:func:`bm25_arrays`).
 
     Empties each part once its arrays are copied out, so a cached part's file mapping
-    is released at once and a large folder is never held twice. Raises ``ValueError``
-    when the notes hold no searchable word.
+    is released at once and a large folder is never held twice.
     """
     joined = _Joined()
     for source, part in zip(sources, parts, strict=True):
         joined.add(source, part)
         part.clear()
-    # Joined before the vocabulary is freed: the pieces' array objects, made among its
-    # strings, would keep the allocator's pages of them in use (0.3 GB at 1M snippets).
+    # Joined at once and the parts' pieces freed: the term rows, kept to the end, sat
+    # through dedup and BM25 (0.2 GB at 1M snippets).
     raw_term_ptr, raw_terms = _concat_rows(joined.raw_rows)
     title_term_ptr, title_terms = _concat_rows(joined.title_rows)
     del joined.raw_rows, joined.title_rows
@@ -95,15 +96,6 @@ def assemble(
     terms = StringTable(terms_data, terms_offsets)
     del names
     _renumber(snippet_terms, renumber)
-    bm25 = BM25Index.from_term_ids(
-        np.diff(snippet_term_ptr),
-        snippet_terms,
-        terms,
-        len(in_order),
-        settings.retriever.k1,
-        settings.retriever.b,
-        settings.retriever.epsilon,
-    )
 
     notes = joined.notes
     reading = np.lexsort((groups, raw_start, raw_note))
@@ -146,8 +138,28 @@ def assemble(
         "title_term_ids": renumber[title_terms],
         "note_ptr": note_ptr,
         "note_order": groups[reading].astype(np.int32),
-        **{f"bm25_{name}": array for name, array in bm25.to_arrays().items()},
     }
+
+
+def bm25_arrays(arrays: Arrays, settings: Settings) -> Arrays:
+    """The snippets' BM25 matrix (``bm25_*``) for the arrays :func:`assemble` made.
+
+    Raises ``ValueError`` when the snippets hold no searchable word.
+    """
+    snippet_terms = arrays["snippet_term_ids"]
+    if not len(snippet_terms):
+        raise ValueError("no searchable words in the notes")
+    bm25 = BM25Index.from_term_ids(
+        np.diff(arrays["snippet_term_ptr"]),
+        snippet_terms,
+        StringTable(arrays["terms_data"], arrays["terms_offsets"]),
+        # The snippets' terms come first, numbered from 0 in order of first appearance.
+        int(snippet_terms.max()) + 1,
+        settings.retriever.k1,
+        settings.retriever.b,
+        settings.retriever.epsilon,
+    )
+    return {f"bm25_{name}": array for name, array in bm25.to_arrays().items()}
 
 
 class _Joined:
@@ -194,6 +206,7 @@ class _Joined:
         self.files += 1
 
     def join_pieces(self) -> None:
+        """Concatenate each array's pieces, for :meth:`array` and :meth:`strings`."""
         for name in list(self.pieces):
             self.joined[name] = np.concatenate(self.pieces.pop(name))
 
