@@ -27,12 +27,12 @@ import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, count, pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 
 from qabot.store.memory import return_freed_memory
-from qabot.store.tables import StringIndex, StringTable
+from qabot.store.tables import StringIndex, StringTable, first_appearance_ids
 
 # Up to this many entries, the best are picked by sorting them all.
 _SORT_IN_PYTHON = 64
@@ -57,13 +57,9 @@ class BM25Index:
         epsilon: float = 0.25,
     ) -> None:
         documents = list(corpus)
-        # Terms numbered in order of first appearance, iterating in C, not per token in Python.
-        vocabulary = dict(zip(dict.fromkeys(chain.from_iterable(documents)), count()))
-        term_ids = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(documents)), dtype=np.int32
-        )
+        vocabulary, term_ids = first_appearance_ids(list(chain.from_iterable(documents)))
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
-        terms = StringTable(*StringTable.pack(list(vocabulary)))
+        terms = StringTable(*StringTable.pack(vocabulary))
         arrays = weight_matrix(lengths, term_ids, len(vocabulary), k1, b, epsilon)
         self._open(StringIndex.build(terms), arrays, len(documents))
 

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import jieba
@@ -33,7 +34,7 @@ from qabot.ingest.loader import NoteFileTooLarge, NoteLoader
 from qabot.ingest.splitter import SentenceSplitter
 from qabot.store.cache import Arrays, code_version, digest, pack_json
 from qabot.store.memory import return_freed_memory
-from qabot.store.tables import StringTable
+from qabot.store.tables import StringTable, first_appearance_ids
 from qabot.tokenizer import Tokenizer
 
 Progress = Callable[[int, int], None]
@@ -137,16 +138,19 @@ def tokenize(
         for index, chunk in enumerate(chunks):
             results.append(_tokenize_chunk(tokenizer, chunk))
             report.done(index)
-    vocabulary: dict[str, int] = {}
+    vocabulary, global_ids = first_appearance_ids(
+        list(chain.from_iterable(terms for terms, _, _ in results))
+    )
     ids: list[np.ndarray] = []
+    offset = 0
     for chunk_terms, chunk_ids, _ in results:
-        to_global = [vocabulary.setdefault(term, len(vocabulary)) for term in chunk_terms]
-        ids.append(np.asarray(to_global, dtype=np.int32)[chunk_ids])
+        ids.append(global_ids[offset : offset + len(chunk_terms)][chunk_ids])
+        offset += len(chunk_terms)
     ptr = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:
         np.cumsum(np.concatenate([lengths for _, _, lengths in results]), out=ptr[1:])
     flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
-    return list(vocabulary), flat, ptr
+    return vocabulary, flat, ptr
 
 
 def available_cores() -> int:
@@ -271,14 +275,13 @@ def _chunks(texts: Sequence[str], chars: int) -> Iterator[list[str]]:
 
 def _tokenize_chunk(tokenizer: Tokenizer, texts: Iterable[str]) -> Chunk:
     """The chunk's own vocabulary, its texts' term ids into it, and their counts."""
-    vocabulary: dict[str, int] = {}
-    ids: list[int] = []
+    terms: list[str] = []
     lengths: list[int] = []
     for text in texts:
-        terms = tokenizer.terms(text)
-        lengths.append(len(terms))
-        ids.extend(vocabulary.setdefault(term, len(vocabulary)) for term in terms)
-    return list(vocabulary), np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+        found = tokenizer.terms(text)
+        lengths.append(len(found))
+        terms += found
+    return *first_appearance_ids(terms), np.array(lengths, dtype=np.int64)
 
 
 class _Report:
