@@ -154,7 +154,9 @@ def _tokenizing(results: dict, sizes: list[int]) -> list[str]:
         "Characters per second tokenized by qabot's tokenizer over an even sample of each"
         " corpus: in one process, and on every core (`qabot.store.parts.tokenize`: this"
         " process and a pool of workers, starting the pool included), next to `jieba.lcut`"
-        " in one process; each run twice, alternating. Per wall-clock second (the target),"
+        " in one process; each run five times, alternating, and the fastest run kept (load"
+        " from other work on this shared machine only slows runs down). Per wall-clock"
+        " second (the target),"
         " and per CPU second of all processes together, which load from other work does not"
         " change: their ratio shows what the pool costs. The cold build's own rate"
         " (snippets and titles) is shown too.",
@@ -311,13 +313,14 @@ _NOTES = """
   sparse top-k), built with the index and saved in the snapshot
   (`qabot/retriever/note_ranker.py`). The columns "no note ranking" show what the
   snippet index alone costs.
-- **Peak RSS building.** The build's peak comes while the note matrix is made, on
-  top of the assembled index and of memory that tokenizing freed but the allocator
-  kept; serving the same index takes much less (the "serving" figure).
-- **Tokenizing.** The per-CPU-second columns show what the pool costs; what is left
-  between "all cores" and twice `jieba.lcut` is qabot's work per character beyond
-  jieba's cut (folding, English terms, bigrams, stopwords) and two busy cores of a
-  shared machine running slower than one.
+- **Peak RSS building.** The build's peak comes while the note matrix is weighed, on
+  top of the whole assembled index; the build hands the C allocator's freed pages back
+  between its steps (`qabot/store/memory.py`). Serving the same index takes less (the
+  "serving" figure).
+- **Tokenizing.** The per-CPU-second columns show what the pool costs. qabot's
+  tokenizer does more per character than jieba's cut (folding, English terms,
+  bigrams, stopwords) but runs jieba's dictionary cut and HMM through faster copies
+  that give the same words; two busy cores of a shared machine run slower than one.
 - **Synthetic text.** Beyond the ~10.5k real sentences the corpora are word-level
   variations of them: realistic lengths, punctuation and term frequencies, but each
   real sentence's words recur across its copies, and the vocabulary grows only through
