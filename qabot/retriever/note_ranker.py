@@ -153,7 +153,7 @@ def _distinct_notes(note_ptr: np.ndarray, note_order: np.ndarray) -> tuple[np.nd
 def _document_terms(
     arrays: Mapping[str, np.ndarray], first_note: np.ndarray, title_repeats: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The documents' terms, one after the other, and where each one's start (``ptr``):
+    """The documents' terms, one after the other, and where each one starts (``ptr``):
     the terms of its first note's snippets, then its title's distinct terms
     ``title_repeats`` times.
 
