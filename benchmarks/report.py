@@ -313,10 +313,10 @@ _NOTES = """
   sparse top-k), built with the index and saved in the snapshot
   (`qabot/retriever/note_ranker.py`). The columns "no note ranking" show what the
   snippet index alone costs.
-- **Peak RSS building.** The build's peak comes while the note matrix is weighed, on
-  top of the whole assembled index; the build hands the C allocator's freed pages back
-  between its steps (`qabot/store/memory.py`). Serving the same index takes less (the
-  "serving" figure).
+- **Peak RSS building.** The build's peak comes while a weight matrix is weighed, on
+  top of the assembled index (the note matrix first, then the snippets' own); the
+  build hands the C allocator's freed pages back between its steps
+  (`qabot/store/memory.py`). Serving the same index takes less (the "serving" figure).
 - **Tokenizing.** The per-CPU-second columns show what the pool costs. qabot's
   tokenizer does more per character than jieba's cut (folding, English terms,
   bigrams, stopwords) but runs jieba's dictionary cut and HMM through faster copies
