@@ -8,10 +8,10 @@ terms stay whole (``deepseek-v3``, ``adamw``, ``37b``, ``qwen1.5``); a term join
 with its version (``SeedThinkingv1.5``, ``YOLOv5``) also yields the name and the
 version, so ``SeedThinking`` meets it.
 The rest goes to jieba (optionally in search mode, which adds the words inside long
-words), through a copy of its cut, HMM included, that gives the same words faster. Stopwords and
-question words are dropped. With ``char_bigrams``, each run of adjacent Chinese
-content words also yields its character bigrams, marked with :data:`BIGRAM_MARK` so
-they never mix with words. Notes and questions go through the same tokenizer;
+words), through a copy of its cut, HMM included, that gives the same words faster.
+Stopwords and question words are dropped. With ``char_bigrams``, each run of adjacent
+Chinese content words also yields its character bigrams, marked with
+:data:`BIGRAM_MARK` so they never mix with words. Notes and questions go through the same tokenizer;
 :meth:`Tokenizer.terms`, for indexing, skips working out the offsets.
 
 Example:

@@ -264,9 +264,9 @@ def copy_rows(
     sizes = ptr[rows + 1] - ptr[rows]
     for start in range(0, len(rows), _GATHER_ROWS):
         batch = slice(start, start + _GATHER_ROWS)
-        sources = np.repeat(ptr[rows[batch]], sizes[batch])
-        targets = np.repeat(starts[batch], sizes[batch])
-        offsets = np.arange(len(sources)) - np.repeat(
-            np.cumsum(sizes[batch]) - sizes[batch], sizes[batch]
-        )
-        out[targets + offsets] = values[sources + offsets]
+        # Each value's place in the batch, shifted to its row's place in values and in out.
+        before = np.cumsum(sizes[batch]) - sizes[batch]
+        places = np.arange(int(sizes[batch].sum()))
+        source = places + np.repeat(ptr[rows[batch]] - before, sizes[batch])
+        places += np.repeat(starts[batch] - before, sizes[batch])
+        out[places] = values[source]
