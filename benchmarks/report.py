@@ -317,10 +317,13 @@ _NOTES = """
   top of the assembled index (the note matrix first, then the snippets' own); the
   build hands the C allocator's freed pages back between its steps
   (`qabot/store/memory.py`). Serving the same index takes less (the "serving" figure).
-- **Tokenizing.** The per-CPU-second columns show what the pool costs. qabot's
-  tokenizer does more per character than jieba's cut (folding, English terms,
-  bigrams, stopwords) but runs jieba's dictionary cut and HMM through faster copies
-  that give the same words; two busy cores of a shared machine run slower than one.
+- **Tokenizing.** The per-CPU-second columns show what the pool costs. Each worker
+  numbers the terms it finds and sends back only those new to it, which this process
+  numbers while the workers go on; chunks get smaller towards the end, so the cores
+  run out of work together. qabot's tokenizer does more per character than jieba's
+  cut (folding, English terms, bigrams, stopwords, numbering the terms) but runs
+  jieba's dictionary cut and HMM through faster copies that give the same words; two
+  busy cores of a shared machine run slower than one.
 - **Synthetic text.** Beyond the ~10.5k real sentences the corpora are word-level
   variations of them: realistic lengths, punctuation and term frequencies, but each
   real sentence's words recur across its copies, and the vocabulary grows only through

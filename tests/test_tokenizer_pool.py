@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 import qabot.store.parts as parts
 from qabot.config import Settings
 from qabot.index import make_tokenizer
+from qabot.ingest.loader import NoteLoader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,6 +57,40 @@ def test_forked_and_spawned_workers_tokenize_as_this_process(
         thread.join()
 
     assert methods == ["fork" if sys.platform == "linux" else "spawn", "spawn"]
+    expected = _terms_per_text(*serial)
+    assert expected == [make_tokenizer(settings).terms(text) for text in texts]
     for result in (forked, spawned):
-        assert result[0] == serial[0]
-        assert np.array_equal(result[1], serial[1]) and np.array_equal(result[2], serial[2])
+        assert len(set(result[0])) == len(result[0])  # each term numbered once
+        assert _terms_per_text(*result) == expected
+
+
+def _terms_per_text(terms: list[str], ids: np.ndarray, ptr: np.ndarray) -> list[list[str]]:
+    return [[terms[i] for i in ids[start:end]] for start, end in pairwise(ptr)]
+
+
+def test_a_part_is_the_same_from_workers_and_from_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(index={"cache_dir": tmp_path / "cache", "workers": 2})
+    one = settings.model_copy(update={"index": settings.index.model_copy(update={"workers": 1})})
+    tokenizer = make_tokenizer(settings)
+    loader = NoteLoader.from_settings(settings.ingest)
+
+    def built(settings: Settings) -> list[dict[str, np.ndarray]]:
+        return list(
+            parts.build_parts(
+                parts.scan(REPO / "seeds", settings, loader), settings, tokenizer, loader
+            )
+        )
+
+    alone = built(one)
+    monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(parts, "_CHUNK_CHARS", 300)
+    monkeypatch.setattr(parts, "_BATCH_BYTES", 20_000)  # several batches, several numberings
+    shared = built(settings)
+
+    assert len(alone) == len(shared) > 1
+    for expected, part in zip(alone, shared, strict=True):
+        assert expected.keys() == part.keys()
+        for name, array in expected.items():
+            assert np.array_equal(array, part[name]), name
