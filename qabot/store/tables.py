@@ -55,8 +55,8 @@ def first_appearance_numbers(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TermNumbering:
-    """Numbers terms in order of first appearance, across calls; iterating in C, as it
-    runs once per token of a corpus.
+    """Numbers terms in order of first appearance, across calls; a term already
+    numbered costs one dict lookup made from C, as it runs once per token of a corpus.
 
     >>> numbering = TermNumbering()
     >>> numbering.add(["a", "b", "a"])
@@ -66,7 +66,7 @@ class TermNumbering:
     """
 
     def __init__(self) -> None:
-        self._numbers: dict[str, int] = {}
+        self._numbers = _NumbersOnDemand()
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -74,14 +74,28 @@ class TermNumbering:
     def add(self, terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """The numbers of ``terms``, and the terms among them numbered just now."""
         numbers = self._numbers
-        fresh = list(itertools.filterfalse(numbers.__contains__, dict.fromkeys(terms)))
-        numbers.update(zip(fresh, itertools.count(len(numbers))))
+        numbers.fresh = []
         ids = np.fromiter(map(numbers.__getitem__, terms), dtype=np.int32, count=len(terms))
-        return ids, fresh
+        return ids, numbers.fresh
 
     def terms(self) -> list[str]:
         """Every term numbered so far, in order of number."""
         return list(self._numbers)
+
+
+class _NumbersOnDemand(dict[str, int]):
+    """Each term's number; looking up a new term numbers it and notes it in ``fresh``."""
+
+    __slots__ = ("fresh",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __missing__(self, term: str) -> int:
+        self[term] = number = len(self)
+        self.fresh.append(term)
+        return number
 
 
 class StringTable(Sequence[str]):
