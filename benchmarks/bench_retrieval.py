@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from report import write_report
 
-from qabot.store.parts import available_cores
+from qabot.store.pool import available_cores
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -292,7 +292,7 @@ def child_tokenize(work: Path, size: str) -> dict:
     other work only ever slows a run down, so the fastest is the least disturbed."""
     import jieba
 
-    import qabot.store.parts as parts
+    import qabot.store.pool as pool
     from qabot.index import make_tokenizer
 
     lines = [
@@ -307,10 +307,10 @@ def child_tokenize(work: Path, size: str) -> dict:
     tokenizer = make_tokenizer(settings)
     tokenizer.terms("预热")
     jieba.initialize()
-    parts.PARALLEL_FROM_CHARS = 0  # the sample is small: take the pool anyway
+    pool.PARALLEL_FROM_CHARS = 0  # the sample is small: take the pool anyway
     runs = {
-        "qabot_one_process": lambda: parts.tokenize(sample, one, tokenizer),
-        "qabot_all_cores": lambda: parts.tokenize(sample, settings, tokenizer),
+        "qabot_one_process": lambda: pool.tokenize(sample, one, tokenizer),
+        "qabot_all_cores": lambda: pool.tokenize(sample, settings, tokenizer),
         "jieba_lcut": lambda: [jieba.lcut(line) for line in sample],
     }
     seconds = {name: math.inf for name in runs}

@@ -152,7 +152,7 @@ def _tokenizing(results: dict, sizes: list[int]) -> list[str]:
         "## Tokenizing",
         "",
         "Characters per second tokenized by qabot's tokenizer over an even sample of each"
-        " corpus: in one process, and on every core (`qabot.store.parts.tokenize`: this"
+        " corpus: in one process, and on every core (`qabot.store.pool.tokenize`: this"
         " process and a pool of workers, starting the pool included), next to `jieba.lcut`"
         " in one process; each run five times, alternating, and the fastest run kept (load"
         " from other work on this shared machine only slows runs down). Per wall-clock"

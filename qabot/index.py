@@ -30,7 +30,8 @@ from qabot.store.assemble import assemble, bm25_arrays
 from qabot.store.cache import Arrays, IndexCache, code_version, digest, unpack_json
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
 from qabot.store.memory import return_freed_memory
-from qabot.store.parts import NoteFile, Progress, build_parts, scan
+from qabot.store.parts import NoteFile, build_parts, scan
+from qabot.store.pool import Progress
 from qabot.store.tables import (
     NoteSnippets,
     NoteTable,

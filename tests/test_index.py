@@ -13,6 +13,7 @@ import pytest
 import qabot.ingest.dedup as dedup_module
 import qabot.store.assemble as assemble_module
 import qabot.store.parts as parts
+import qabot.store.pool as pool
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
 from qabot.ingest.dedup import Deduplicator, RawSnippet
@@ -113,8 +114,8 @@ def test_parallel_tokenizing_gives_the_serial_index(
     folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serial = build_index(folder, settings.model_copy(update={"index": no_cache(settings)}))
-    monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
-    monkeypatch.setattr(parts, "_CHUNK_CHARS", 40)  # many small tasks over two workers
+    monkeypatch.setattr(pool, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(pool, "_CHUNK_CHARS", 40)  # many small tasks over two workers
     monkeypatch.setattr(parts, "_BATCH_BYTES", 400)  # in two batches, each its own pool
     seen: list[tuple[int, int]] = []
     two = settings.index.model_copy(update={"cache": False, "workers": 2})

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import qabot.store.parts as parts
+import qabot.store.pool as pool
 from qabot.config import Settings
 from qabot.index import make_tokenizer
 from qabot.ingest.loader import NoteLoader
@@ -34,10 +35,10 @@ def test_forked_and_spawned_workers_tokenize_as_this_process(
     settings = Settings(index={"cache_dir": tmp_path / "cache", "workers": 2})
     one = settings.model_copy(update={"index": settings.index.model_copy(update={"workers": 1})})
     tokenizer = make_tokenizer(settings)
-    serial = parts.tokenize(texts, one, tokenizer)
+    serial = pool.tokenize(texts, one, tokenizer)
 
-    monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
-    monkeypatch.setattr(parts, "_CHUNK_CHARS", 500)  # many small tasks
+    monkeypatch.setattr(pool, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(pool, "_CHUNK_CHARS", 500)  # many small tasks
     methods: list[str] = []
     get_context = multiprocessing.get_context
 
@@ -46,12 +47,12 @@ def test_forked_and_spawned_workers_tokenize_as_this_process(
         return get_context(method)
 
     monkeypatch.setattr(multiprocessing, "get_context", recording)
-    forked = parts.tokenize(texts, settings, tokenizer)
+    forked = pool.tokenize(texts, settings, tokenizer)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        spawned = parts.tokenize(texts, settings, tokenizer)
+        spawned = pool.tokenize(texts, settings, tokenizer)
     finally:
         stop.set()
         thread.join()
@@ -84,8 +85,8 @@ def test_a_part_is_the_same_from_workers_and_from_one_process(
         )
 
     alone = built(one)
-    monkeypatch.setattr(parts, "PARALLEL_FROM_CHARS", 0)
-    monkeypatch.setattr(parts, "_CHUNK_CHARS", 300)
+    monkeypatch.setattr(pool, "PARALLEL_FROM_CHARS", 0)
+    monkeypatch.setattr(pool, "_CHUNK_CHARS", 300)
     monkeypatch.setattr(parts, "_BATCH_BYTES", 20_000)  # several batches, several numberings
     shared = built(settings)
 
