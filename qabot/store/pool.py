@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from queue import SimpleQueue
 
@@ -104,9 +104,9 @@ class _Chunk:
 
     ids: np.ndarray
     lengths: np.ndarray
+    start: int
+    fresh: list[str]
     worker: int | None = None
-    start: int = 0
-    fresh: list[str] = field(default_factory=list)
 
 
 def _tokenize_chunk(tokenizer: Tokenizer, numbering: TermNumbering, texts: Iterable[str]) -> _Chunk:
@@ -119,7 +119,7 @@ def _tokenize_chunk(tokenizer: Tokenizer, numbering: TermNumbering, texts: Itera
         terms += found
     start = len(numbering)
     ids, fresh = numbering.add(terms)
-    return _Chunk(ids, np.array(lengths, dtype=np.int64), start=start, fresh=fresh)
+    return _Chunk(ids, np.array(lengths, dtype=np.int64), start, fresh)
 
 
 class _Numbers:
@@ -160,16 +160,12 @@ class _Report:
         self.sizes = [len(chunk) for chunk in chunks]
         self.total = sum(self.sizes)
         self.finished = 0
-        self.seen: set[int] = set()
         self.progress = progress
 
-    def done(self, *indexes: int) -> None:
-        new = set(indexes) - self.seen
-        if new:
-            self.seen |= new
-            self.finished += sum(self.sizes[index] for index in new)
-            if self.progress is not None:
-                self.progress(self.finished, self.total)
+    def done(self, index: int) -> None:
+        self.finished += self.sizes[index]
+        if self.progress is not None:
+            self.progress(self.finished, self.total)
 
 
 def _on_every_core(
