@@ -36,7 +36,6 @@ import numpy as np
 from qabot.retriever.bm25 import BM25Index, WeightBlock, stacked_weight_matrix
 from qabot.store.assemble import copy_rows, gather_rows
 from qabot.store.cache import Arrays, pack_json, unpack_json
-from qabot.store.memory import return_freed_memory
 from qabot.store.tables import StringIndex, StringTable
 from qabot.tokenizer import BIGRAM_MARK
 
@@ -120,7 +119,6 @@ def note_arrays(arrays: Mapping[str, np.ndarray], params: NoteParams) -> Arrays:
     del terms
     if not blocks:
         raise ValueError("no searchable words in the notes")
-    return_freed_memory()
     merged = stacked_weight_matrix(blocks, params.k1, params.b, params.epsilon)
     del blocks
     offsets, data = gather_rows(table.offsets, table.data, np.concatenate(columns))
