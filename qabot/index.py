@@ -135,7 +135,7 @@ def build_index(
         settings.ingest.model_dump(mode="json"),
         settings.tokenizer.model_dump(mode="json"),
         settings.retriever.model_dump(mode="json"),
-        dataclasses.asdict(NoteParams.from_settings(settings)),
+        dataclasses.asdict(NoteParams.from_settings(settings.retriever, settings.reader)),
         [(file.source, file.key or file.error) for file in files],
     )
     cache = IndexCache(settings.index.cache_dir, folder) if settings.index.cache else None
@@ -228,7 +228,9 @@ def _build(
         return_freed_memory()
         # Saved with the index, so no process builds it at its first question. Made
         # before the snippets' matrix: weighing it takes the more memory of the two.
-        arrays.update(note_arrays(arrays, NoteParams.from_settings(settings)))
+        arrays.update(
+            note_arrays(arrays, NoteParams.from_settings(settings.retriever, settings.reader))
+        )
         arrays.update(bm25_arrays(arrays, settings))
     except ValueError as error:
         raise NotesFolderError(f"{error} in {folder}") from None

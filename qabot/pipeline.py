@@ -29,7 +29,7 @@ class QAPipeline:
         self.index = index
         self.tokenizer = tokenizer
         self.settings = settings
-        self.reader = ExtractiveReader.from_settings(settings)
+        self.reader = ExtractiveReader(settings.reader, settings.retriever)
         self.built_at = time.time()  # when this index was built or loaded; /stats shows it
 
     @classmethod

@@ -40,7 +40,7 @@ from qabot.store.tables import StringIndex, StringTable
 from qabot.tokenizer import BIGRAM_MARK
 
 if TYPE_CHECKING:
-    from qabot.config import Settings
+    from qabot.config import ReaderSettings, RetrieverSettings
     from qabot.index import NotesIndex
 
 _PREFIX = "notes_"
@@ -60,8 +60,7 @@ class NoteParams:
     bigram_weight: float = 0.25
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> NoteParams:
-        retriever, reader = settings.retriever, settings.reader
+    def from_settings(cls, retriever: RetrieverSettings, reader: ReaderSettings) -> NoteParams:
         return cls(
             retriever.k1, retriever.b, retriever.epsilon, reader.title_repeats, reader.bigram_weight
         )

@@ -64,7 +64,7 @@ FORMAT_VERSION = 1
 # Modules and resources whose code decides what an index holds.
 _SHAPING_CODE = (
     "index.py",
-    "tokenizer.py",
+    "tokenizer/*.py",
     "retriever/bm25.py",
     "retriever/note_ranker.py",
     "ingest/*.py",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from qabot.config import Settings
+from qabot.config import ReaderSettings, Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
+from qabot.reader.sentence_scorer import SentenceScorer
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.tokenizer import Tokenizer
 
@@ -46,13 +46,13 @@ def test_local_idf_prefers_the_sentence_with_the_rare_term(
     ranker = NoteRanker.for_index(index, NoteParams())
     notes = ranker.top(terms, 3)
 
-    def best(weights: SentenceWeights) -> str:
+    def best(weights: ReaderSettings) -> str:
         sid = SentenceScorer(index, weights).rank(question, terms, notes, ranker)[0][0]
         return index.snippets[sid].text
 
-    assert best(SentenceWeights()).startswith("羽毛呈深灰黑色")
+    assert best(ReaderSettings(bigram_weight=1.0)).startswith("羽毛呈深灰黑色")
     # Without local IDF the topic name, in most sentences, wins over the colour.
-    plain = SentenceWeights(local_idf=False, chars=0.0)
+    plain = ReaderSettings(local_idf=False, char_weight=0.0, bigram_weight=1.0)
     assert not best(plain).startswith("羽毛呈深灰黑色")
 
 
@@ -64,7 +64,7 @@ def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
     terms = tokenizer.terms(question)
     ranker = NoteRanker.for_index(index, NoteParams())
     notes = ranker.top(terms, 1)
-    ranked = SentenceScorer(index, SentenceWeights()).rank(question, terms, notes, ranker)
+    ranked = SentenceScorer(index, ReaderSettings()).rank(question, terms, notes, ranker)
     assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"
-    untyped = SentenceScorer(index, SentenceWeights(answer_type=0.0))
+    untyped = SentenceScorer(index, ReaderSettings(answer_type_weight=0.0))
     assert ranked[0][1] - untyped.rank(question, terms, notes, ranker)[0][1] == pytest.approx(0.2)

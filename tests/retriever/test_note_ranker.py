@@ -109,7 +109,7 @@ def test_the_saved_ranker_serves_the_first_question(
 
     monkeypatch.setattr(note_ranker_module, "note_arrays", rebuilt)
     loaded = build_index(folder, settings)
-    reader = ExtractiveReader.from_settings(settings)
+    reader = ExtractiveReader(settings.reader, settings.retriever)
     terms = make_tokenizer(settings).terms("截尾鹦嘴鱼生活在哪里")
     answer = reader.read("截尾鹦嘴鱼生活在哪里", terms, loaded.bm25.top_k(terms, 10), loaded)
     assert "礁湖" in answer.answer

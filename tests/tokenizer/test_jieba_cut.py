@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jieba import finalseg
 
-from qabot.tokenizer import _CJK, _WORD_CHAR, BIGRAM_MARK, Tokenizer, _singles
+from qabot.tokenizer import BIGRAM_MARK, Tokenizer
+from qabot.tokenizer.jieba_cut import _singles
+from qabot.tokenizer.terms import CJK_RUN
+from qabot.tokenizer.tokenizer import WORD_CHAR
 
 FRAGMENTS = [
     "梯度检查点", "梯度檢查點", "是什么", "什麼", "的", "总参数量", "中华人民共和国", "北京大学",
@@ -56,12 +59,14 @@ runs = st.text(han, min_size=1, max_size=30) | st.text(
 
 
 def _reference_jieba(text: str, mode: str) -> list[tuple[str, int, int]]:
-    return [token for token in jieba.tokenize(text, mode=mode) if _WORD_CHAR.search(token[0])]
+    return [token for token in jieba.tokenize(text, mode=mode) if WORD_CHAR.search(token[0])]
 
 
 def _reference_bigrams(folded: str, words: list[tuple[str, int, int]]) -> list[str]:
     """A bigram for each two characters in a row that Chinese terms cover."""
-    covered = {i for term, start, end in words if _CJK.fullmatch(term) for i in range(start, end)}
+    covered = {
+        i for term, start, end in words if CJK_RUN.fullmatch(term) for i in range(start, end)
+    }
     return [folded[i : i + 2] + BIGRAM_MARK for i in sorted(covered) if i + 1 in covered]
 
 
