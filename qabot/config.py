@@ -117,9 +117,16 @@ class ReaderSettings(_Section):
     char_credit: float = Field(0.5, ge=0, le=1)
     # How much more an English or alphanumeric word that no note has weighs.
     unseen_name_weight: float = Field(2.0, ge=1)
+    # English terms the notes pair with Chinese (权重衰减（weight decay）), mined when
+    # indexing, bring their Chinese terms to a question that names them.
+    note_glossary: bool = True
     # English words the notes lack are translated (CC-CEDICT) into up to this many of
     # the notes' Chinese words, added to the question; 0 turns translation off.
     translations: int = Field(1, ge=0, le=10)
+    # How much a dictionary translation counts, in ranking and as coverage evidence.
+    dictionary_weight: float = Field(1.0, ge=0, le=1)
+    # How much a homophone counts (a notes' word read like a question word they lack).
+    homophone_weight: float = Field(0.5, ge=0, le=1)
 
 
 class WebhookSettings(_Section):

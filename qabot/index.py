@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qabot.config import Settings
 from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.reader.note_glossary import mine as mine_glossary
 from qabot.retriever.bm25 import BM25Index
 from qabot.retriever.note_ranker import NoteParams, note_arrays
 from qabot.schema import IndexStats, Note, SkippedFile, Snippet
@@ -232,6 +233,7 @@ def _build(
             note_arrays(arrays, NoteParams.from_settings(settings.retriever, settings.reader))
         )
         arrays.update(bm25_arrays(arrays, settings))
+        arrays.update(mine_glossary(arrays, tokenizer))
     except ValueError as error:
         raise NotesFolderError(f"{error} in {folder}") from None
     return arrays

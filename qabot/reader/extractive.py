@@ -10,9 +10,11 @@ the question's terms uncovered and the next sentence of the same note covers one
 them, that sentence joins (at most ``max_sentences`` in all).
 With ``candidate_notes = 0`` the retriever's sentence ranking is used as it is.
 
-English words of the question that the notes lack are first translated, up to
-``translations`` Chinese words each, from CC-CEDICT (:mod:`qabot.reader.glossary`),
-and the translations the notes hold join the question's terms.
+The question is first widened (:mod:`qabot.reader.expansion`): English terms the
+notes themselves pair with Chinese bring the Chinese terms; other English words the
+notes lack are translated from CC-CEDICT; Chinese words the notes lack meet the notes'
+words read the same. Added terms count with their weight when notes and sentences
+are ranked: a dictionary's or a homophone's less than the question's own words.
 
 Abstention rule: the *coverage* of the answer is the IDF-weighted share of the
 question's words found in the answer's note and its title (see
@@ -29,14 +31,19 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
 from qabot.reader.coverage import CoverageMeter
-from qabot.reader.glossary import Glossary, default_glossary, expand
+from qabot.reader.expansion import Expansion, Sources, expand_query
+from qabot.reader.glossary import Glossary, default_glossary
+from qabot.reader.homophones import Homophones, default_homophones
+from qabot.reader.note_glossary import NoteGlossary
 from qabot.reader.sentence_scorer import SentenceScorer
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.schema import Answer, Citation
+from qabot.tokenizer import CJK_CHAR
 
 
 class ExtractiveReader:
@@ -44,7 +51,8 @@ class ExtractiveReader:
 
     Built from its own settings: ``[reader]``, and ``[retriever]`` for ``top_k`` and the
     note ranker's BM25 parameters. ``glossary`` is looked up only when a question has an
-    English word the notes lack (default: CC-CEDICT).
+    English word the notes lack (default: CC-CEDICT), ``homophones`` only when it has a
+    Chinese word they lack (default: pypinyin's readings).
     """
 
     def __init__(
@@ -52,13 +60,16 @@ class ExtractiveReader:
         settings: ReaderSettings,
         retriever: RetrieverSettings,
         glossary: Glossary | None = None,
+        homophones: Homophones | None = None,
     ) -> None:
         self.settings = settings
         self.top_k = retriever.top_k
         self.note_params = NoteParams.from_settings(retriever, settings)
         self.glossary = glossary
+        self.homophones = homophones
         self._stages: tuple[NotesIndex, NoteRanker, SentenceScorer] | None = None
         self._meter: CoverageMeter | None = None
+        self._sources: tuple[NotesIndex, NoteGlossary, frozenset[str]] | None = None
 
     def read(
         self,
@@ -69,14 +80,16 @@ class ExtractiveReader:
         page: int = 0,
     ) -> Answer:
         """Answer from ``hits`` (``(snippet id, score)``, best first); ``page`` > 0 for /more."""
-        translated = self._translate(query_terms, index)
-        query_terms = query_terms + [t for terms in translated.values() for t in terms]
-        ranked, sentence_scores = self._rank_scored(question, query_terms, hits, index)
+        expansion = self._expand(query_terms, index)
+        query_terms = query_terms + list(expansion.weights)
+        ranked, sentence_scores = self._rank_scored(
+            question, query_terms, hits, index, expansion.weights
+        )
         if not ranked:
             return self._abstain(question, index, [])
         chosen = self._choose(set(query_terms), ranked, sentence_scores, index)
         meter = self._meter_for(index)
-        if meter.coverage(query_terms, chosen, translated) < self.settings.min_coverage:
+        if meter.coverage(query_terms, chosen, expansion) < self.settings.min_coverage:
             return self._abstain(question, index, ranked)
 
         scores = dict(hits)
@@ -105,22 +118,31 @@ class ExtractiveReader:
         query_terms: list[str],
         hits: list[tuple[int, float]],
         index: NotesIndex,
+        weights: Mapping[str, float],
     ) -> tuple[list[int], dict[int, float]]:
         """Snippet ids, best first (the sentences of the top notes, then the other hits),
         and the sentence score of each sentence of the top notes."""
         if self.settings.candidate_notes == 0:
             return [sid for sid, _ in hits], {}
         ranker, scorer = self._stages_for(index)
-        notes = ranker.top(query_terms, self.settings.candidate_notes)
-        scores = dict(scorer.rank(question, query_terms, notes, ranker))
+        notes = _top_notes(ranker, query_terms, weights, self.settings.candidate_notes)
+        scores = dict(scorer.rank(question, query_terms, notes, ranker, weights))
         return list(scores) + [sid for sid, _ in hits if sid not in scores], scores
 
-    def _translate(self, query_terms: list[str], index: NotesIndex) -> dict[str, list[str]]:
-        limit = self.settings.translations
-        if not limit:
-            return {}
-        glossary = self.glossary or default_glossary()
-        return expand(query_terms, index.bm25.vocabulary, glossary, limit)
+    def _expand(self, query_terms: list[str], index: NotesIndex) -> Expansion:
+        settings = self.settings
+        if self._sources is None or self._sources[0] is not index:
+            # Both made once per index, on its first question.
+            vocabulary = index.arrays["terms_data"].tobytes().decode()
+            characters = frozenset(char for char in set(vocabulary) if CJK_CHAR.match(char))
+            self._sources = (index, NoteGlossary(index.arrays), characters)
+        sources = Sources(
+            note_glossary=self._sources[1] if settings.note_glossary else None,
+            dictionary=self.glossary or default_glossary(),
+            homophones=self.homophones or default_homophones(),
+            characters=self._sources[2],
+        )
+        return expand_query(query_terms, index.bm25.vocabulary, settings, sources)
 
     def _meter_for(self, index: NotesIndex) -> CoverageMeter:
         if self._meter is None or self._meter.index is not index:
@@ -188,3 +210,26 @@ class ExtractiveReader:
             start=first.start,
             end=first.end,
         )
+
+
+def _top_notes(
+    ranker: NoteRanker, query: list[str], weights: Mapping[str, float], k: int
+) -> list[tuple[int, float]]:
+    """The ``k`` best notes for ``query``, a term counting ``weights[term]`` times (1 if
+    not given): the best of either part's top notes, scored whole."""
+    light = [term for term in query if weights.get(term, 1.0) < 1.0]
+    if not light:
+        return ranker.top(query, k)
+    full = [term for term in query if weights.get(term, 1.0) >= 1.0]
+    pool = max(4 * k, 20)
+    candidates = {doc for part in (full, light) for doc, _ in ranker.top(part, pool)}
+    scored = [
+        (
+            doc,
+            ranker.bm25.score(full, doc)
+            + sum(weights[t] * ranker.bm25.score([t], doc) for t in light),
+        )
+        for doc in candidates
+    ]
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return [(doc, score) for doc, score in scored[:k] if score > 0]

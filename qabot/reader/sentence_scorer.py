@@ -7,7 +7,8 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
 
 - ``note_weight`` × its note's BM25 score divided by the best note's;
 - its term coverage: the share of the question's term weight it holds (a character
-  bigram weighs ``bigram_weight`` times its IDF);
+  bigram weighs ``bigram_weight`` times its IDF, a term added to the question its
+  expansion weight times, see :mod:`qabot.reader.expansion`);
 - ``char_weight`` × its character coverage: the same for the question's Chinese characters,
   weighed by local IDF, which bridges words written differently (颜色 and 黑色);
 - ``answer_type_weight`` when the question asks for a number or a date and the sentence has one;
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
@@ -50,12 +52,15 @@ class SentenceScorer:
         query: list[str],
         notes: list[tuple[int, float]],
         ranker: NoteRanker,
+        weights: Mapping[str, float] | None = None,
     ) -> list[tuple[int, float]]:
         """``(snippet id, score)`` for every sentence of ``notes``, best first.
 
         ``notes`` are ``(document, BM25 score)`` pairs from :class:`NoteRanker`, best
-        first; ties keep the better note and the earlier sentence first.
+        first; ties keep the better note and the earlier sentence first. ``weights``
+        weighs the terms added to the question (1 for any other term).
         """
+        weights = weights or {}
         if not notes:
             return []
         terms = frozenset(query)
@@ -63,6 +68,7 @@ class SentenceScorer:
         idf = {
             term: self.index.bm25.smooth_idf(term)
             * (self.settings.bigram_weight if is_bigram(term) else 1)
+            * weights.get(term, 1.0)
             for term in terms
         }
         kind = answer_type(question)

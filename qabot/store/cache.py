@@ -67,6 +67,7 @@ _SHAPING_CODE = (
     "tokenizer/*.py",
     "retriever/bm25.py",
     "retriever/note_ranker.py",
+    "reader/note_glossary.py",
     "ingest/*.py",
     "store/*.py",
     "resources/*",
