@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qabot.config import Settings
 from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.ingest.skipped import summarize_skipped
 from qabot.reader.note_glossary import mine as mine_glossary
 from qabot.retriever.bm25 import BM25Index
 from qabot.retriever.note_ranker import NoteParams, note_arrays
@@ -130,7 +131,8 @@ def build_index(
     folders are tokenized by worker processes that make their own.
     """
     loader = NoteLoader.from_settings(settings.ingest)
-    files = scan(folder, settings, loader)
+    scanned = scan(folder, settings, loader)
+    files = scanned.files
     key = digest(
         code_version(),
         settings.ingest.model_dump(mode="json"),
@@ -143,7 +145,7 @@ def build_index(
     arrays = cache.load_snapshot(key) if cache is not None else None
     if arrays is not None:
         try:
-            return _opened(folder, arrays)
+            return _opened(folder, arrays, scanned.ignored)
         except (ValueError, KeyError, IndexError) as error:
             log.warning("index cache for %s is corrupt (%s); rebuilding it", folder, error)
 
@@ -155,7 +157,7 @@ def build_index(
             save_jieba_dictionary(settings.index.cache_dir)
         except OSError as error:
             log.warning("could not save the index cache in %s: %s", cache.dir, error)
-    return _opened(folder, arrays)
+    return _opened(folder, arrays, scanned.ignored)
 
 
 def make_tokenizer(settings: Settings) -> Tokenizer:
@@ -239,12 +241,13 @@ def _build(
     return arrays
 
 
-def _opened(folder: Path, arrays: Arrays) -> NotesIndex:
+def _opened(folder: Path, arrays: Arrays, ignored: int) -> NotesIndex:
     """The index, after repeating the warnings its files gave when they were read."""
     index = NotesIndex.from_arrays(folder, arrays)
+    index.stats = dataclasses.replace(index.stats, ignored=ignored)
     meta = unpack_json(arrays["meta"])
-    for source, reason in meta["skipped"]:
-        log.warning("skipped %s: %s", source, reason)
+    for line in summarize_skipped(index.stats.skipped):
+        log.warning("%s", line)
     for source, replaced in meta["replaced"]:
         log.warning("%s: %d undecodable bytes replaced", folder / source, replaced)
     return index

@@ -30,12 +30,18 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """One note: a line of a text file, or a paragraph line under a Markdown heading."""
+    """One note: a line (or wrapped paragraph) of a text file, or a Markdown block.
+
+    ``text`` is clean: no markup but inline code and maths, kept with their
+    delimiters. ``kind`` is ``"prose"``, ``"code"`` (a code block or notebook cell,
+    verbatim) or ``"math"`` (a display formula, verbatim).
+    """
 
     id: int
     title: str
     text: str
     location: Location
+    kind: str = "prose"
 
 
 @dataclass(slots=True)
@@ -59,10 +65,16 @@ class Snippet:
 
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
-    """A file that was not indexed, with the reason shown to the user."""
+    """A file (or a folder, ending in ``/``) that was not indexed, with the reason
+    shown to the user: ``cause`` or ``cause: detail``."""
 
     source: str
     reason: str
+
+    @property
+    def cause(self) -> str:
+        """The reason without its per-file detail, shared by files skipped alike."""
+        return self.reason.split(": ", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +86,8 @@ class IndexStats:
     snippets_before_dedup: int
     snippets: int
     skipped: tuple[SkippedFile, ...] = ()
+    # Note files left out by the ignore rules (.qabotignore, ingest.ignore, hidden).
+    ignored: int = 0
 
     @property
     def duplicates_merged(self) -> int:

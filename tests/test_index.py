@@ -16,10 +16,9 @@ import qabot.store.parts as parts
 import qabot.store.pool as pool
 from qabot.config import Settings
 from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.ingest.dedup import Deduplicator, RawSnippet
+from qabot.ingest.dedup import Deduplicator
 from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.ingest.splitter import SentenceSplitter
-from qabot.schema import Location
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
 from qabot.store.tables import StringIndex, StringTable
 
@@ -55,25 +54,11 @@ def test_the_index_holds_what_the_plain_definition_gives(
             monkeypatch.setattr(assemble_module, name, batch)
         monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
         monkeypatch.setattr(parts, "_BATCH_BYTES", batch)  # a file or two per tokenize call
-    # The definition, one object at a time: load, split, dedup, tokenize.
+    # The definition, one object at a time: load and split, dedup, tokenize.
     ingest = settings.ingest
-    loaded = NoteLoader.from_settings(ingest).load(folder)
     splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
-    raw = [
-        RawSnippet(
-            text,
-            note.title,
-            Location(
-                note.location.source,
-                note.location.line,
-                note.location.start + a,
-                note.location.start + b,
-            ),
-            note.id,
-        )
-        for note in loaded.notes
-        for text, a, b in splitter.split(note.text)
-    ]
+    loaded = NoteLoader.from_settings(ingest).load(folder, splitter)
+    raw = loaded.snippets
     expected = Deduplicator(ingest.near_duplicate_threshold).merge(raw)
     tokenizer = make_tokenizer(settings)
 

@@ -7,9 +7,10 @@ The result is the dictionary of arrays that is saved as the snapshot and that
 :meth:`qabot.index.NotesIndex.from_arrays` reads:
 
 - notes: ``note_source``, ``note_line``, ``note_start``, ``note_end``, ``note_title``
-  (a row of the distinct ``title`` strings, with a hash lookup), ``note_text``;
+  (a row of the distinct ``title`` strings, with a hash lookup), ``note_text``,
+  ``note_kind`` (an index into :data:`qabot.ingest.document.NOTE_KINDS`);
 - snippets: their text (``snippet``), and their places (``place_*``, grouped by
-  ``place_ptr``; a place is a note and character offsets in its file);
+  ``place_ptr``; a place is a note, character offsets in its file and their line);
 - terms: ``terms`` (BM25's terms in order of first appearance, then the terms found
   only in titles), ``snippet_term_*`` and ``title_term_*`` (ids into ``terms``);
 - reading order: ``note_order`` grouped by ``note_ptr``, each note's snippets by offset;
@@ -68,8 +69,9 @@ def assemble(
     title_table = StringTable(*StringTable.pack(list(joined.titles)))
     del joined.vocabulary, joined.titles
     raw_text_data, raw_text_offsets = joined.strings("snippet")
-    raw_note, raw_start, raw_end = (
-        joined.array(name) for name in ("snippet_note", "snippet_start", "snippet_end")
+    raw_note, raw_start, raw_end, raw_line = (
+        joined.array(name)
+        for name in ("snippet_note", "snippet_start", "snippet_end", "snippet_line")
     )
 
     groups = Deduplicator(settings.ingest.near_duplicate_threshold).assign(
@@ -121,6 +123,7 @@ def assemble(
         "note_start": joined.array("note_start"),
         "note_end": joined.array("note_end"),
         "note_title": joined.array("note_title"),
+        "note_kind": joined.array("note_kind"),
         "note_text_data": note_text_data,
         "note_text_offsets": note_text_offsets,
         "title_data": title_table.data,
@@ -132,6 +135,7 @@ def assemble(
         "place_note": raw_note[places],
         "place_start": raw_start[places],
         "place_end": raw_end[places],
+        "place_line": raw_line[places],
         "snippet_term_ptr": snippet_term_ptr,
         "snippet_term_ids": snippet_terms,
         "title_term_ptr": title_term_ptr,
@@ -195,7 +199,10 @@ class _Joined:
         pieces["note_title"].append(rows[part["note_title"]])
         pieces["snippet_note"].append(part["snippet_note"] + self.notes)
         pieces["note_source"].append(np.full(len(part["note_line"]), self.files, np.int32))
-        for name in ("note_line", "note_start", "note_end", "snippet_start", "snippet_end"):
+        for name in (
+            *("note_line", "note_start", "note_end", "note_kind"),
+            *("snippet_start", "snippet_end", "snippet_line"),
+        ):
             pieces[name].append(np.array(part[name]))
         for name in ("note_text", "snippet"):
             pieces[f"{name}_data"].append(np.array(part[f"{name}_data"]))

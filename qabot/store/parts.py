@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from qabot.config import Settings
+from qabot.ingest.document import NOTE_KINDS
 from qabot.ingest.encoding import UndecodableError
-from qabot.ingest.loader import NoteFileTooLarge, NoteLoader
+from qabot.ingest.loader import NoteLoader
+from qabot.ingest.reading import NoteFileRefused
 from qabot.ingest.splitter import SentenceSplitter
 from qabot.store.cache import Arrays, code_version, digest, pack_json
 from qabot.store.memory import return_freed_memory
@@ -38,37 +40,53 @@ _BATCH_BYTES = 24_000_000
 
 @dataclass(slots=True)
 class NoteFile:
-    """A note file of the folder: its part's key and bytes, or why it could not be read."""
+    """A note file of the folder: its part's key and bytes, or why it could not be read.
 
-    path: Path
+    ``source`` is the name to show (JSON-safe: undecodable bytes escaped); ``raw_name``
+    the relative path's bytes. A skipped folder is a ``NoteFile`` with an error, its
+    source ending in ``/``.
+    """
+
+    path: str
     source: str
+    raw_name: bytes = b""
     key: str = ""
     data: bytes | None = None
     error: str | None = None
 
 
-def scan(folder: Path, settings: Settings, loader: NoteLoader) -> list[NoteFile]:
+@dataclass(slots=True)
+class ScannedFolder:
+    """A folder's note files, and how many the ignore rules left out."""
+
+    files: list[NoteFile]
+    ignored: int = 0
+
+
+def scan(folder: Path, settings: Settings, loader: NoteLoader) -> ScannedFolder:
     """Every note file below ``folder``, read and keyed by its content."""
     shaping = digest(
         code_version(),
         settings.ingest.model_dump(mode="json"),
         settings.tokenizer.model_dump(mode="json"),
     )
-    files: list[NoteFile] = []
-    for path in loader.find_files(folder):
-        source = path.relative_to(folder).as_posix()
+    listing = loader.find(folder)
+    files = [NoteFile("", skipped.source, error=skipped.reason) for skipped in listing.skipped]
+    for found in listing.files:
         try:
-            data = loader.read_bytes(path)
-        except NoteFileTooLarge as error:
-            files.append(NoteFile(path, source, error=str(error)))
+            data = loader.read_bytes(found)
+        except NoteFileRefused as error:
+            files.append(NoteFile(found.path, found.source, found.raw_name, error=str(error)))
             continue
         except OSError as error:
-            files.append(NoteFile(path, source, error=error.strerror or type(error).__name__))
+            reason = error.strerror or type(error).__name__
+            files.append(NoteFile(found.path, found.source, found.raw_name, error=reason))
             continue
-        # The suffix decides how a file is parsed (Markdown or plain text).
-        key = digest(shaping, Path(source).suffix.lower(), hashlib.sha256(data).hexdigest())
-        files.append(NoteFile(path, source, key, data))
-    return files
+        # The suffix decides how a file is parsed (Markdown, notebook or plain text).
+        suffix = Path(found.source).suffix.lower()
+        key = digest(shaping, suffix, hashlib.sha256(data).hexdigest())
+        files.append(NoteFile(found.path, found.source, found.raw_name, key, data))
+    return ScannedFolder(files, listing.ignored)
 
 
 def build_parts(
@@ -111,31 +129,29 @@ def _draft(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) -> Ar
     assert file.data is not None
     try:
         decoded = loader.decode(file.data)
+        document = loader.document(file.source, decoded.text)
     except UndecodableError as error:
         return {"meta": pack_json({"skipped": str(error)})}
-    notes = loader.parse(file.source, decoded.text)
+    notes = document.notes
     if not notes:
         return {"meta": pack_json({"skipped": "no notes in it"})}
     titles: dict[str, int] = {}
-    snippets: list[tuple[int, str, int, int]] = []
-    for row, note in enumerate(notes):
+    for note in notes:
         titles.setdefault(note.title, len(titles))
-        start = note.location.start
-        snippets.extend(
-            (row, text, start + begin, start + end)
-            for text, begin, end in splitter.split(note.text)
-        )
+    snippets = document.snippets(splitter)
     return {
         "meta": pack_json({"skipped": None, "replaced": decoded.replaced}),
-        "note_line": np.array([n.location.line for n in notes], dtype=np.int32),
-        "note_start": np.array([n.location.start for n in notes], dtype=np.int64),
-        "note_end": np.array([n.location.end for n in notes], dtype=np.int64),
+        "note_line": np.array([document.line_of(n.start) for n in notes], dtype=np.int32),
+        "note_start": np.array([n.start for n in notes], dtype=np.int64),
+        "note_end": np.array([n.end for n in notes], dtype=np.int64),
         "note_title": np.array([titles[n.title] for n in notes], dtype=np.int32),
+        "note_kind": np.array([NOTE_KINDS.index(n.kind) for n in notes], dtype=np.uint8),
         **_strings("note_text", [n.text for n in notes]),
         **_strings("title", list(titles)),
         "snippet_note": np.array([s[0] for s in snippets], dtype=np.int32),
         "snippet_start": np.array([s[2] for s in snippets], dtype=np.int64),
         "snippet_end": np.array([s[3] for s in snippets], dtype=np.int64),
+        "snippet_line": np.array([s[4] for s in snippets], dtype=np.int32),
         **_strings("snippet", [s[1] for s in snippets]),
     }
 

@@ -21,6 +21,7 @@ from typing import TypeVar, overload
 
 import numpy as np
 
+from qabot.ingest.document import NOTE_KINDS
 from qabot.schema import Location, Note, Snippet
 
 Row = TypeVar("Row")
@@ -268,18 +269,26 @@ class NoteTable(_Rows[Note]):
         self.start = arrays["note_start"]
         self.end = arrays["note_end"]
         self.title_id = arrays["note_title"]
+        self.kind = arrays["note_kind"]
         self.titles = StringTable(arrays["title_data"], arrays["title_offsets"])
         self.text = StringTable(arrays["note_text_data"], arrays["note_text_offsets"])
         self.sources = sources
         self.count = len(self.source)
-        if not len(self.line) == len(self.start) == len(self.end) == len(self.text) == self.count:
+        sizes = {len(self.line), len(self.start), len(self.end), len(self.text), len(self.kind)}
+        if sizes != {self.count}:
             raise ValueError("note arrays do not fit together")
 
     def title(self, note: int) -> str:
         return self.titles[int(self.title_id[note])]
 
-    def location(self, note: int, start: int, end: int) -> Location:
-        return Location(self.sources[self.source[note]], int(self.line[note]), start, end)
+    def kind_of(self, note: int) -> str:
+        """``"prose"``, ``"code"`` or ``"math"``."""
+        return NOTE_KINDS[self.kind[note]]
+
+    def location(self, note: int, start: int, end: int, line: int | None = None) -> Location:
+        """A place in ``note``'s file: on ``line``, or on the note's first line."""
+        line = int(self.line[note]) if line is None else line
+        return Location(self.sources[self.source[note]], line, start, end)
 
     def _row(self, index: int) -> Note:
         return Note(
@@ -287,6 +296,7 @@ class NoteTable(_Rows[Note]):
             title=self.title(index),
             text=self.text[index],
             location=self.location(index, int(self.start[index]), int(self.end[index])),
+            kind=self.kind_of(index),
         )
 
 
@@ -299,6 +309,7 @@ class SnippetTable(_Rows[Snippet]):
         self.place_note = arrays["place_note"]
         self.place_start = arrays["place_start"]
         self.place_end = arrays["place_end"]
+        self.place_line = arrays["place_line"]
         self.notes = notes
         self.count = len(self.text)
         if len(self.place_ptr) != self.count + 1 or self.place_ptr[-1] != len(self.place_note):
@@ -308,11 +319,12 @@ class SnippetTable(_Rows[Snippet]):
         places = slice(self.place_ptr[index], self.place_ptr[index + 1])
         note_ids = self.place_note[places].tolist()
         locations = [
-            self.notes.location(note, start, end)
-            for note, start, end in zip(
+            self.notes.location(note, start, end, line)
+            for note, start, end, line in zip(
                 note_ids,
                 self.place_start[places].tolist(),
                 self.place_end[places].tolist(),
+                self.place_line[places].tolist(),
                 strict=True,
             )
         ]
