@@ -31,10 +31,11 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
+from qabot.reader.code_notes import CodeNotes, request_words
 from qabot.reader.coverage import CoverageMeter
 from qabot.reader.expansion import Expansion, Sources, expand_query
 from qabot.reader.glossary import Glossary, default_glossary
@@ -67,7 +68,7 @@ class ExtractiveReader:
         self.note_params = NoteParams.from_settings(retriever, settings)
         self.glossary = glossary
         self.homophones = homophones
-        self._stages: tuple[NotesIndex, NoteRanker, SentenceScorer] | None = None
+        self._stages: tuple[NotesIndex, NoteRanker, SentenceScorer, CodeNotes] | None = None
         self._meter: CoverageMeter | None = None
         self._sources: tuple[NotesIndex, NoteGlossary, frozenset[str]] | None = None
 
@@ -89,14 +90,19 @@ class ExtractiveReader:
             return self._abstain(question, index, [])
         chosen = self._choose(set(query_terms), ranked, sentence_scores, index)
         meter = self._meter_for(index)
+        if self._stages_for(index)[2].is_code(chosen[0]):
+            # The words asking for code are the request, not what the code must hold.
+            asked = request_words(question)
+            query_terms = [term for term in query_terms if term not in asked]
         if meter.coverage(query_terms, chosen, expansion) < self.settings.min_coverage:
             return self._abstain(question, index, ranked)
 
         scores = dict(hits)
         ranked = chosen + [sid for sid in ranked if sid not in chosen]
         shown = ranked[page * self.top_k : (page + 1) * self.top_k]
+        kinds = self._stages_for(index)[2]
         citations = [
-            self._cite(n, sid, scores.get(sid) or index.bm25.score(query_terms, sid), index)
+            self._cite(n, sid, scores.get(sid) or index.bm25.score(query_terms, sid), index, kinds)
             for n, sid in enumerate(shown, start=page * self.top_k + 1)
         ]
         if not citations:
@@ -121,13 +127,27 @@ class ExtractiveReader:
         weights: Mapping[str, float],
     ) -> tuple[list[int], dict[int, float]]:
         """Snippet ids, best first (the sentences of the top notes, then the other hits),
-        and the sentence score of each sentence of the top notes."""
+        and the sentence score of each sentence of the top notes.
+
+        Code takes part only when the question asks for code, and then the code
+        snippets of the top notes come first, as the kind of answer asked for.
+        """
+        ranker, scorer, code = self._stages_for(index)
+        wants_code = code.asks_for_code(question)
+        others = [sid for sid, _ in hits if wants_code or not code.is_code(sid)]
         if self.settings.candidate_notes == 0:
-            return [sid for sid, _ in hits], {}
-        ranker, scorer = self._stages_for(index)
-        notes = _top_notes(ranker, query_terms, weights, self.settings.candidate_notes)
-        scores = dict(scorer.rank(question, query_terms, notes, ranker, weights))
-        return list(scores) + [sid for sid, _ in hits if sid not in scores], scores
+            return others, {}
+
+        def allowed(document: int) -> bool:
+            return wants_code or not code.note_is_code[int(ranker.first_note[document])]
+
+        k = self.settings.candidate_notes
+        notes = _top_notes(ranker, query_terms, weights, k, allowed)
+        ranked = scorer.rank(question, query_terms, notes, ranker, weights)
+        if wants_code:  # stable: each kind keeps its order
+            ranked.sort(key=lambda item: not code.is_code(item[0]))
+        scores = dict(ranked)
+        return list(scores) + [sid for sid in others if sid not in scores], scores
 
     def _expand(self, query_terms: list[str], index: NotesIndex) -> Expansion:
         settings = self.settings
@@ -149,12 +169,13 @@ class ExtractiveReader:
             self._meter = CoverageMeter(index, self.settings)
         return self._meter
 
-    def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer]:
+    def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer, CodeNotes]:
         # Kept: the reader serves one index at a time.
         if self._stages is None or self._stages[0] is not index:
             ranker = NoteRanker.for_index(index, self.note_params)
-            self._stages = (index, ranker, SentenceScorer(index, self.settings))
-        return self._stages[1], self._stages[2]
+            scorer = SentenceScorer(index, self.settings)
+            self._stages = (index, ranker, scorer, CodeNotes(index))
+        return self._stages[1], self._stages[2], self._stages[3]
 
     def _choose(
         self, query: set[str], ranked: list[int], scores: dict[int, float], index: NotesIndex
@@ -196,7 +217,7 @@ class ExtractiveReader:
         return Answer(question, "", True, [], closest_topics=topics)
 
     @staticmethod
-    def _cite(n: int, sid: int, score: float, index: NotesIndex) -> Citation:
+    def _cite(n: int, sid: int, score: float, index: NotesIndex, kinds: CodeNotes) -> Citation:
         snippet = index.snippets[sid]
         first = snippet.location
         return Citation(
@@ -209,27 +230,33 @@ class ExtractiveReader:
             also_in=[str(location) for location in snippet.locations[1:]],
             start=first.start,
             end=first.end,
+            kind=kinds.kind_of(sid),
         )
 
 
 def _top_notes(
-    ranker: NoteRanker, query: list[str], weights: Mapping[str, float], k: int
+    ranker: NoteRanker,
+    query: list[str],
+    weights: Mapping[str, float],
+    k: int,
+    allowed: Callable[[int], bool],
 ) -> list[tuple[int, float]]:
-    """The ``k`` best notes for ``query``, a term counting ``weights[term]`` times (1 if
-    not given): the best of either part's top notes, scored whole."""
-    light = [term for term in query if weights.get(term, 1.0) < 1.0]
-    if not light:
-        return ranker.top(query, k)
-    full = [term for term in query if weights.get(term, 1.0) >= 1.0]
+    """The ``k`` best notes ``allowed`` for ``query``, a term counting ``weights[term]``
+    times (1 if not given): the best of either part's top notes, scored whole."""
     pool = max(4 * k, 20)
-    candidates = {doc for part in (full, light) for doc, _ in ranker.top(part, pool)}
-    scored = [
-        (
-            doc,
-            ranker.bm25.score(full, doc)
-            + sum(weights[t] * ranker.bm25.score([t], doc) for t in light),
-        )
-        for doc in candidates
-    ]
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return [(doc, score) for doc, score in scored[:k] if score > 0]
+    light = [term for term in query if weights.get(term, 1.0) < 1.0]
+    if light:
+        full = [term for term in query if weights.get(term, 1.0) >= 1.0]
+        found = {doc for part in (full, light) for doc, _ in ranker.top(part, pool)}
+        scored = [
+            (
+                doc,
+                ranker.bm25.score(full, doc)
+                + sum(weights[t] * ranker.bm25.score([t], doc) for t in light),
+            )
+            for doc in found
+        ]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+    else:
+        scored = ranker.top(query, pool)
+    return [(doc, score) for doc, score in scored if score > 0 and allowed(doc)][:k]
