@@ -97,7 +97,7 @@ class ReaderSettings(_Section):
     max_sentences: int = Field(2, ge=1, le=5)
     max_question_chars: int = Field(1000, ge=10)
     # Notes ranked by BM25 whose sentences are scored (0: rank sentences by BM25 alone).
-    candidate_notes: int = Field(3, ge=0, le=50)
+    candidate_notes: int = Field(10, ge=0, le=50)
     # Sentence score: note score (share of the best note's) times note_weight, plus term
     # coverage, plus char_weight times character coverage, plus answer_type_weight for a
     # number or date a question asks for, minus restatement_penalty for a sentence that
@@ -105,7 +105,7 @@ class ReaderSettings(_Section):
     note_weight: float = Field(2.0, ge=0)
     char_weight: float = Field(0.5, ge=0)
     answer_type_weight: float = Field(0.2, ge=0)
-    restatement_penalty: float = Field(0.0, ge=0)
+    restatement_penalty: float = Field(1.0, ge=0)
     # Plus this times the sentence's own BM25 score (a share of the best candidate's).
     sentence_bm25_weight: float = Field(0.0, ge=0)
     # A second sentence of the best one's note joins the answer when it scores within
@@ -116,7 +116,7 @@ class ReaderSettings(_Section):
     # Weight of character bigrams against words, in note ranking and sentence scores.
     bigram_weight: float = Field(0.25, ge=0)
     # Times a note's title terms are added to it for note ranking.
-    title_repeats: int = Field(1, ge=0, le=5)
+    title_repeats: int = Field(2, ge=0, le=5)
     # Abstention evidence: the answer's whole note, or only the answer sentences.
     coverage_scope: Literal["note", "answer"] = "note"
     # Credit a missing Chinese word earns, times the share of its characters found.

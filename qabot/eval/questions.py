@@ -2,7 +2,8 @@
 
 - ``.jsonl``, a question set: one JSON object per line, either
   ``{"q": ..., "note": ..., "answer": ...}`` (``note`` a substring of the note to be
-  cited first, or its ``source:line``; ``answer`` a substring the answer must hold) or
+  cited first, or its ``source:line``; ``answer`` a substring the answer must hold;
+  either may be a list of alternatives, when several notes say the same) or
   ``{"q": ..., "none": true}`` (the notes don't cover it: it must abstain). An optional
   ``"kind"`` names the kind of question (``definition``, ``english``, …); reports break
   the measures down by it. A malformed line is reported with its number and skipped.
@@ -38,14 +39,15 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 class Question:
     """A question, and what a right answer holds; ``answers`` is empty if it must abstain.
 
-    ``answers`` are alternatives (SQuAD gives several); ``note`` is the expected note's
-    ``source:line`` or a substring of its text. ``id`` is the line number, or SQuAD's id.
+    ``answers`` are alternatives (SQuAD gives several); ``notes`` are the expected notes'
+    ``source:line`` or substrings of their text, also alternatives. ``id`` is the line
+    number, or SQuAD's id.
     """
 
     id: str
     q: str
     answers: tuple[str, ...] = ()
-    note: str | None = None
+    notes: tuple[str, ...] = ()
     kind: str | None = None
     line: int = 0
 
@@ -118,10 +120,18 @@ def _set_item(number: int, record: object) -> Question:
         raise ValueError('"kind" must be a string')
     if record.get("none") is True:
         return Question(str(number), question, kind=kind, line=number)
-    note, answer = record.get("note"), record.get("answer")
-    if not isinstance(note, str) or not note or not isinstance(answer, str) or not answer:
-        raise ValueError('needs "note" and "answer" strings, or "none": true')
-    return Question(str(number), question, (answer,), note, kind, number)
+    notes, answers = _texts(record.get("note")), _texts(record.get("answer"))
+    if not notes or not answers:
+        raise ValueError('needs "note" and "answer" strings (or lists of them), or "none": true')
+    return Question(str(number), question, answers, notes, kind, number)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """A non-empty string, or a list of them, as a tuple; ``()`` for anything else."""
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if not values or not all(isinstance(text, str) and text for text in values):
+        return ()
+    return tuple(values)
 
 
 def _squad(path: Path, text: str, must_abstain: bool) -> LoadedQuestions:
@@ -149,7 +159,7 @@ def _squad(path: Path, text: str, must_abstain: bool) -> LoadedQuestions:
                 if context and (answers or must_abstain):
                     place = f"{source}:{len(lines)}"
                     qid = str(qa.get("id", len(loaded.questions)))
-                    loaded.questions.append(Question(qid, question, answers, place))
+                    loaded.questions.append(Question(qid, question, answers, (place,)))
         if lines:
             loaded.notes[source] = "\n".join(lines) + "\n"
     return loaded

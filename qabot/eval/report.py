@@ -202,26 +202,27 @@ class _NoteTexts:
 
 
 def _record(
-    question: Question, answer: Answer, seconds: float, notes: _NoteTexts, scope: Scope
+    question: Question, answer: Answer, seconds: float, texts: _NoteTexts, scope: Scope
 ) -> dict[str, Any]:
     places = cited_first(answer)
     cited = [c.text for c in answer.citations[:3]] if not answer.abstained else []
     judged = cited[:1] if scope == "first_sentence" else [answer.answer]
-    note = question.note
+    notes = question.notes
     return {
         "id": question.id,
         "line": question.line,
         "q": question.q,
         "kind": question.kind,
         "none": question.none,
-        "note": note,
+        "note": list(notes),
         "expected": list(question.answers),
         "answer": answer.answer,
         "abstained": answer.abstained,
         "cited": places,
         "sentences": answer_sentences(answer),
-        "note_at_1": note is not None
-        and (note in places or any(note in notes.at(place) for place in places)),
+        "note_at_1": any(
+            note in places or any(note in texts.at(place) for place in places) for note in notes
+        ),
         "answer_at_1": _holds(judged, question.answers),
         "answer_at_3": _holds(cited, question.answers),
         "ms": round(seconds * 1000, 2),

@@ -15,8 +15,10 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
-- minus ``restatement_penalty`` when the sentence adds fewer than two terms to the question's,
-  since a sentence that only repeats the question cannot answer it.
+- minus ``restatement_penalty`` when the sentence cannot answer by itself: it adds
+  fewer than two terms to the question's (it only repeats the question), it asks a
+  question itself (ends with ?), or it announces what follows (ends with a colon:
+  "公式如下：").
 
 Example:
     >>> scorer = SentenceScorer(index, ReaderSettings(char_weight=1.0))  # doctest: +SKIP
@@ -27,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 
@@ -35,6 +38,9 @@ from qabot.index import NotesIndex
 from qabot.reader.answer_type import answer_type
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, is_bigram
+
+# A sentence that asks or announces rather than answers: it ends with ? or a colon.
+_UNANSWERING = re.compile(r"[?？:：]\s*$")
 
 
 class SentenceScorer:
@@ -84,9 +90,10 @@ class SentenceScorer:
                 score = base + _share(term_weight, self.terms(sid))
                 if self.settings.char_weight:
                     score += self.settings.char_weight * _share(char_weight, self.chars(sid))
-                if kind is not None and kind.matches(self.index.snippets[sid].text):
+                text = self.index.snippets[sid].text
+                if kind is not None and kind.matches(text):
                     score += self.settings.answer_type_weight
-                if len(self.terms(sid) - terms) < 2:
+                if len(self.terms(sid) - terms) < 2 or _UNANSWERING.search(text):
                     score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):

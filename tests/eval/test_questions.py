@@ -48,15 +48,18 @@ def test_a_question_set_keeps_its_kinds_and_reports_malformed_lines(tmp_path: Pa
             {"q": "", "none": True},
             {"q": "梯度检查点?", "note": "梯度检查点"},
             {"q": "AdamW?", "none": True, "kind": 3},
+            {"q": "AdamW?", "note": ["a.txt:1", "a.txt:2"], "answer": ["AdamW", "亚当"]},
+            {"q": "AdamW?", "note": ["a.txt:1", ""], "answer": "AdamW"},
         ],
     )
     loaded = load_questions(path)
     assert loaded.questions == [
-        Question("1", "AdamW 是什么?", ("AdamW",), "a.txt:1", "definition", 1),
+        Question("1", "AdamW 是什么?", ("AdamW",), ("a.txt:1",), "definition", 1),
         Question("4", "红烧肉怎么做?", kind="offtopic", line=4),
+        Question("9", "AdamW?", ("AdamW", "亚当"), ("a.txt:1", "a.txt:2"), line=9),
     ]
     assert [problem.split(": ")[0] for problem in loaded.problems] == [
-        f"{path}:{n}" for n in (2, 5, 6, 7, 8)
+        f"{path}:{n}" for n in (2, 5, 6, 7, 8, 10)
     ]
     assert all(problem.endswith("line skipped") for problem in loaded.problems)
 
@@ -84,9 +87,9 @@ def test_squad_contexts_become_one_file_per_article_one_paragraph_per_line(
         "0001.txt": "学习率预热让学习率逐步增大。\n",
     }
     # The unanswerable question is left out; answers are stripped and distinct.
-    assert [(q.q, q.answers, q.note) for q in loaded.questions] == [
-        ("AdamW 是哪一年提出的?", ("2017 年", "2017"), "0000.txt:1"),
-        ("学习率怎样变化?", ("逐步增大",), "0001.txt:1"),
+    assert [(q.q, q.answers, q.notes) for q in loaded.questions] == [
+        ("AdamW 是哪一年提出的?", ("2017 年", "2017"), ("0000.txt:1",)),
+        ("学习率怎样变化?", ("逐步增大",), ("0001.txt:1",)),
     ]
     # As off-topic questions, every question counts, and none has answers.
     questions = load_questions(path, must_abstain=True).questions

@@ -33,9 +33,9 @@ def test_measures_note_answer_and_abstentions(pipeline: QAPipeline) -> None:
     report = evaluate(
         asked(
             # Cited first in a.txt:2; the copy in copy.txt:3 is one of its also_in places.
-            Question("1", q, ("部分激活值",), "copy.txt:3", "fact"),
-            Question("2", q, ("部分激活值",), "只保存部分激活值", "fact"),
-            Question("3", q, ("学习率",), "学习率预热", "definition"),
+            Question("1", q, ("部分激活值",), ("copy.txt:3",), "fact"),
+            Question("2", q, ("部分激活值",), ("只保存部分激活值",), "fact"),
+            Question("3", q, ("学习率",), ("学习率预热",), "definition"),
             Question("4", "红烧肉怎么做?", kind="offtopic"),
             Question("5", "AdamW 解耦了什么?", kind="offtopic"),
         ),
@@ -62,7 +62,7 @@ def test_measures_note_answer_and_abstentions(pipeline: QAPipeline) -> None:
 def test_the_report_prints_and_saves_every_kind(pipeline: QAPipeline) -> None:
     report = evaluate(
         asked(
-            Question("1", "梯度检查点保存什么?", ("部分激活值",), "a.txt:2", "fact"),
+            Question("1", "梯度检查点保存什么?", ("部分激活值",), ("a.txt:2",), "fact"),
             Question("2", "红烧肉怎么做?", kind="offtopic"),
         ),
         pipeline,
