@@ -99,9 +99,10 @@ class ReaderSettings(_Section):
     # Notes ranked by BM25 whose sentences are scored (0: rank sentences by BM25 alone).
     candidate_notes: int = Field(10, ge=0, le=50)
     # Sentence score: note score (share of the best note's) times note_weight, plus term
-    # coverage, plus char_weight times character coverage, plus answer_type_weight for a
-    # number or date a question asks for, minus restatement_penalty for a sentence that
-    # only repeats the question.
+    # coverage, plus char_weight times character coverage, plus answer_type_weight for the
+    # number, date, reason or definition a question asks for, minus restatement_penalty
+    # for a sentence that cannot answer by itself (only repeats the question, asks, or
+    # ends with a colon).
     note_weight: float = Field(2.0, ge=0)
     char_weight: float = Field(0.5, ge=0)
     answer_type_weight: float = Field(0.2, ge=0)

@@ -16,7 +16,7 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
 - minus ``restatement_penalty`` when the sentence cannot answer by itself: it adds
-  fewer than two terms to the question's (it only repeats the question), it asks a
+  no term to the question's (it only repeats the question), it asks a
   question itself (ends with ?), or it announces what follows (ends with a colon:
   "公式如下：").
 
@@ -93,7 +93,7 @@ class SentenceScorer:
                 text = self.index.snippets[sid].text
                 if kind is not None and kind.matches(text):
                     score += self.settings.answer_type_weight
-                if len(self.terms(sid) - terms) < 2 or _UNANSWERING.search(text):
+                if not self.terms(sid) - terms or _UNANSWERING.search(text):
                     score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):
