@@ -1,6 +1,7 @@
 """Answer-type cues: what kind of text a question asks for, and whether a sentence has it.
 
 A question asking 多少/几/how many wants a number; 哪一年/何时/when wants a date;
+哪本书/which book wants a title in 《》;
 为什么/why wants a reason (因为, 由于, 为了, 使得); 什么是/what is wants a definition (是指,
 是一种, 称为). The sentence that answers it holds one, which separates it from
 sentences that only repeat the question's words. Questions are matched before
@@ -28,12 +29,17 @@ class AnswerType:
     name: str
     question: re.Pattern[str]
     answer: re.Pattern[str]
+    # What to look past in a sentence first (a formula's subscripts for numbers).
+    ignore: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
+        if self.ignore is not None:
+            sentence = self.ignore.sub(" ", sentence)
         return self.answer.search(sentence) is not None
 
 
 _CN_DIGITS = "零〇一二两兩三四五六七八九十百千万萬亿億"
+_DIGIT = r"\d"
 
 # Dates before numbers: "哪一年" also holds "一", "几月" also holds "几"; both before
 # definitions: "是什么时候" also holds "是什么".
@@ -55,8 +61,19 @@ ANSWER_TYPES = (
             re.IGNORECASE,
         ),
         re.compile(
-            rf"\d|[{_CN_DIGITS}]{{2,}}|[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
+            rf"(?<![A-Za-z]){_DIGIT}|[{_CN_DIGITS}]{{2,}}"
+            rf"|[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
         ),
+        # A digit of a name (GPT2, β1) or of a formula's subscript (m_{t-1}) is no number.
+        re.compile(r"[_^](?:\{[^{}]*\}|\w)"),
+    ),
+    AnswerType(
+        "work",
+        re.compile(
+            r"哪一?[本部篇]|什么书|什麼書|书名|書名|\b(?:which|what) (?:book|paper)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"《[^》]+》"),
     ),
     AnswerType(
         "reason",
