@@ -51,6 +51,7 @@ class SentenceScorer:
         self.settings = settings
         self._terms: dict[int, frozenset[str]] = {}
         self._chars: dict[int, frozenset[str]] = {}
+        self._texts: dict[int, str] = {}
 
     def rank(
         self,
@@ -90,7 +91,7 @@ class SentenceScorer:
                 score = base + _share(term_weight, self.terms(sid))
                 if self.settings.char_weight:
                     score += self.settings.char_weight * _share(char_weight, self.chars(sid))
-                text = self.index.snippets[sid].text
+                text = self.text(sid)
                 if kind is not None and kind.matches(text):
                     score += self.settings.answer_type_weight
                 if not self.terms(sid) - terms or _UNANSWERING.search(text):
@@ -106,6 +107,13 @@ class SentenceScorer:
         found = self._terms.get(sid)
         if found is None:
             found = self._terms[sid] = frozenset(self.index.snippet_terms[sid])
+        return found
+
+    def text(self, sid: int) -> str:
+        """Snippet ``sid``'s text (kept: a note's sentences are scored again and again)."""
+        found = self._texts.get(sid)
+        if found is None:
+            found = self._texts[sid] = self.index.snippets[sid].text
         return found
 
     def chars(self, sid: int) -> frozenset[str]:
