@@ -131,7 +131,7 @@ class ReaderSettings(_Section):
     # the notes' Chinese words, added to the question; 0 turns translation off.
     translations: int = Field(1, ge=0, le=10)
     # How much a dictionary translation counts, in ranking and as coverage evidence.
-    dictionary_weight: float = Field(1.0, ge=0, le=1)
+    dictionary_weight: float = Field(0.75, ge=0, le=1)
     # How much a homophone counts (a notes' word read like a question word they lack).
     homophone_weight: float = Field(0.5, ge=0, le=1)
 
