@@ -59,6 +59,10 @@ BASELINE: dict[str, Any] = {
         "translations": 0,
         "sentence_bm25_weight": 0.0,
         "runner_up_margin": 0.0,
+        "restatement_penalty": 0.0,
+        "note_glossary": False,
+        "dictionary_weight": 1.0,
+        "homophone_weight": 0.0,
     },
 }
 # Two stages with nothing but the note score and global-IDF term coverage.
@@ -97,6 +101,12 @@ _BIGRAMS = _merge(_ABSTAIN, tokenizer={"char_bigrams": True}, reader={"bigram_we
 _BIGRAMS_LIGHT = _merge(_BIGRAMS, reader={"bigram_weight": 0.25})
 _TITLE = _merge(_BIGRAMS_LIGHT, reader={"title_repeats": 1})
 _TRANSLATE = _merge(_TITLE, reader={"translations": 1})
+_RUNNER_UP = _merge(_TRANSLATE, reader={"runner_up_margin": 0.25, "char_weight": 0.5})
+_GLOSSARY = _merge(_RUNNER_UP, reader={"note_glossary": True})
+_DICTIONARY = _merge(_GLOSSARY, reader={"dictionary_weight": 0.75})
+_HOMOPHONES = _merge(_DICTIONARY, reader={"homophone_weight": 0.5})
+_RESTATE = _merge(_HOMOPHONES, reader={"restatement_penalty": 1.0})
+_PARAGRAPHS = _merge(_RESTATE, reader={"candidate_notes": 10, "title_repeats": 2})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -117,7 +127,11 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("+local-idf", "question terms also weighed by IDF among the note's sentences", _LOCAL),
     ("+chars", "character coverage (local IDF), weight 1", _CHARS),
-    ("+answer-type", "number/date cue for 多少/几/哪一年/何时, weight 0.2", _TYPES),
+    (
+        "+answer-type",
+        "answer-type cue (number, date, book, reason, definition), weight 0.2",
+        _TYPES,
+    ),
     (
         "+abstain-note",
         "coverage of the whole note, char credit 0.5, unseen names ×2, ≥ 0.4",
@@ -131,8 +145,26 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "English words the notes lack → 1 CC-CEDICT translation the notes hold",
         _TRANSLATE,
     ),
-    ("chosen", "+ a runner-up of the note within 0.25 joins the answer (the defaults)", {}),
+    (
+        "+runner-up",
+        "a runner-up of the note within 0.25 joins the answer; char weight 0.5",
+        _RUNNER_UP,
+    ),
+    ("+glossary", "the notes' own 中文（English） pairs for English questions", _GLOSSARY),
+    ("+dictionary-0.75", "CC-CEDICT translations count 0.75 in ranking", _DICTIONARY),
+    ("+homophones", "homophones of words the notes lack, weight 0.5", _HOMOPHONES),
+    (
+        "+restate",
+        "−1 for a sentence that adds no word, asks, or ends with a colon",
+        _RESTATE,
+    ),
+    ("+paragraphs", "10 candidate notes, title words twice", _PARAGRAPHS),
+    ("chosen", "the shipped defaults (= +paragraphs)", {}),
     ("translate×3", "chosen, up to 3 translations per word", {"reader": {"translations": 3}}),
+    ("dictionary=0.5", "chosen, dictionary_weight 0.5", {"reader": {"dictionary_weight": 0.5}}),
+    ("dictionary=1", "chosen, dictionary_weight 1", {"reader": {"dictionary_weight": 1.0}}),
+    ("no-glossary", "chosen, note_glossary off", {"reader": {"note_glossary": False}}),
+    ("homophones=1", "chosen, homophone_weight 1", {"reader": {"homophone_weight": 1.0}}),
     ("runner-up=0.1", "chosen, runner_up_margin 0.1", {"reader": {"runner_up_margin": 0.1}}),
     ("runner-up=0.5", "chosen, runner_up_margin 0.5", {"reader": {"runner_up_margin": 0.5}}),
     (
@@ -145,7 +177,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "chosen, sentence_bm25_weight 0.5",
         {"reader": {"sentence_bm25_weight": 0.5}},
     ),
-    ("title×2", "chosen, title_repeats 2", {"reader": {"title_repeats": 2}}),
+    ("title×1", "chosen, title_repeats 1", {"reader": {"title_repeats": 1}}),
     (
         "bigrams-0",
         "chosen, bigram_weight 0 (bigrams indexed, unused)",
@@ -163,14 +195,15 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
     ("k1=0.9,b=0.4", "chosen, BM25 k1 0.9, b 0.4", {"retriever": {"k1": 0.9, "b": 0.4}}),
     ("k1=2.0", "chosen, BM25 k1 2.0", {"retriever": {"k1": 2.0}}),
     ("b=0.9", "chosen, BM25 b 0.9", {"retriever": {"b": 0.9}}),
-    ("notes=1", "chosen, candidate_notes 1", {"reader": {"candidate_notes": 1}}),
+    ("notes=3", "chosen, candidate_notes 3", {"reader": {"candidate_notes": 3}}),
     ("notes=5", "chosen, candidate_notes 5", {"reader": {"candidate_notes": 5}}),
+    ("notes=15", "chosen, candidate_notes 15", {"reader": {"candidate_notes": 15}}),
     ("note-weight=1", "chosen, note_weight 1", {"reader": {"note_weight": 1.0}}),
     ("note-weight=3", "chosen, note_weight 3", {"reader": {"note_weight": 3.0}}),
     ("chars=1.0", "chosen, char_weight 1.0", {"reader": {"char_weight": 1.0}}),
     ("no-local-idf", "chosen, local_idf off", {"reader": {"local_idf": False}}),
     ("no-answer-type", "chosen, answer_type_weight 0", {"reader": {"answer_type_weight": 0.0}}),
-    ("restate=0.3", "chosen, restatement_penalty 0.3", {"reader": {"restatement_penalty": 0.3}}),
+    ("restate=0", "chosen, restatement_penalty 0", {"reader": {"restatement_penalty": 0.0}}),
     ("coverage=0.35", "chosen, min_coverage 0.35", {"reader": {"min_coverage": 0.35}}),
     ("coverage=0.45", "chosen, min_coverage 0.45", {"reader": {"min_coverage": 0.45}}),
     (
