@@ -11,7 +11,7 @@ words, before any dictionary is asked.
 On the Chinese side of ``中文（English）`` only the last words before the bracket are
 the term: words are taken back from the bracket up to a stopword or
 :data:`MAX_CHINESE` characters (``研究人员将幻觉分为事实性幻觉（Factuality
-Hallucination）`` gives 事实性幻觉). Code is no prose: callers pass prose notes only.
+Hallucination）`` gives 事实性幻觉). Code notes are left out: they are no prose.
 
 Example:
     >>> mine_pairs(["权重衰减（weight decay）是正则化技术。"], tokenizer)  # doctest: +SKIP
@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from qabot.ingest.document import NOTE_KINDS
 from qabot.store.tables import StringTable
 from qabot.tokenizer import CJK_CHAR, Tokenizer, is_bigram
 
@@ -76,10 +77,12 @@ def mine(arrays: Mapping[str, np.ndarray], tokenizer: Tokenizer) -> dict[str, np
     less stopwords), with the terms the tokenizer makes of the Chinese it is paired with.
     """
     texts = StringTable(arrays["note_text_data"], arrays["note_text_offsets"])
+    code = np.asarray(arrays["note_kind"]) == NOTE_KINDS.index("code")
+    prose = (texts[row] for row in np.flatnonzero(~code))
     keys: list[str] = []
     terms: list[str] = []
     ptr = [0]
-    for english, chinese in sorted(mine_pairs(texts, tokenizer).items()):
+    for english, chinese in sorted(mine_pairs(prose, tokenizer).items()):
         words = [w for w in _WORD.findall(english) if w not in tokenizer.stopwords]
         found = dict.fromkeys(t for phrase in sorted(chinese) for t in tokenizer.terms(phrase))
         if words and found and any(not w.isdigit() for w in words):

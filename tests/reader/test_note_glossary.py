@@ -64,3 +64,13 @@ def test_the_glossary_is_saved_with_the_index_and_found_by_the_words(notes_folde
     assert glossary.expand(["weight", "loss"]) == {}
     # An index saved without a glossary has an empty one.
     assert NoteGlossary({}).expand(["weight", "decay"]) == {}
+
+
+def test_code_notes_are_no_part_of_the_glossary(notes_folder: Make) -> None:
+    code = "# A\n\n```python\n# 学习率（learning rate）\nlr = 0.1\n```\n"
+    folder = notes_folder({"a.md": code, "b.md": "# B\n\n学习率（learning rate）要调。\n"})
+    index = build_index(folder, Settings(notes_dir=folder, index={"cache": False}))
+    assert NoteGlossary(index.arrays).expand(["learning", "rate"])
+    (folder / "b.md").unlink()
+    index = build_index(folder, Settings(notes_dir=folder, index={"cache": False}))
+    assert NoteGlossary(index.arrays).expand(["learning", "rate"]) == {}
