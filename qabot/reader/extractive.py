@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 
+from qabot.build.matrices import note_matrix_for
 from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
 from qabot.reader.coverage import CoverageMeter
@@ -130,7 +131,8 @@ class ExtractiveReader:
     def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer]:
         # Kept: the reader serves one index at a time.
         if self._stages is None or self._stages[0] is not index:
-            ranker = NoteRanker.for_index(index, self.note_params)
+            arrays = note_matrix_for(index.arrays, self.note_params)
+            ranker = NoteRanker(arrays, index.note_snippets)
             self._stages = (index, ranker, SentenceScorer(index, self.settings))
         return self._stages[1], self._stages[2]
 
