@@ -10,10 +10,11 @@ Example:
 
 from qabot.arrays.memory import return_freed_memory
 from qabot.arrays.numbering import TermNumbering, first_appearance_ids, first_appearance_numbers
-from qabot.arrays.rows import concat_rows, copy_rows, gather_rows
+from qabot.arrays.rows import LazyRows, concat_rows, copy_rows, gather_rows
 from qabot.arrays.strings import StringIndex, StringTable, memory_items
 
 __all__ = [
+    "LazyRows",
     "StringIndex",
     "StringTable",
     "TermNumbering",

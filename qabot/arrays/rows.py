@@ -10,11 +10,39 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar, overload
 
 import numpy as np
 
+Row = TypeVar("Row")
+
 # Rows gathered per batch, bounding the index arrays of a gather.
 _GATHER_ROWS = 1 << 16
+
+
+class LazyRows(Sequence[Row]):
+    """A sequence of ``count`` rows, each made by ``_row`` when asked for."""
+
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(self.count))]
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return self._row(index)
+
+    def _row(self, index: int) -> Row:
+        raise NotImplementedError
 
 
 def concat_rows(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -19,13 +19,14 @@ import struct
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 
+from qabot.arrays.rows import LazyRows
+
 
 @dataclass(eq=False, slots=True)
-class StringTable(Sequence[str]):
+class StringTable(LazyRows[str]):
     """Strings as one UTF-8 byte array (``data``) and where each one starts (``offsets``,
     one more than there are strings)."""
 
@@ -36,6 +37,10 @@ class StringTable(Sequence[str]):
         if len(self.offsets) == 0 or self.offsets[-1] != len(self.data):
             raise ValueError("string table offsets do not fit its data")
 
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return len(self.offsets) - 1
+
     @classmethod
     def of(cls, strings: Sequence[str]) -> StringTable:
         """A table holding ``strings``."""
@@ -44,16 +49,7 @@ class StringTable(Sequence[str]):
         np.cumsum([len(item) for item in encoded], out=offsets[1:])
         return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _row(self, index: int) -> str:
         start, end = self.offsets[index], self.offsets[index + 1]
         return self.data[start:end].tobytes().decode()
 

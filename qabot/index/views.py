@@ -12,47 +12,20 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import TypeVar, overload
 
 import numpy as np
 
-from qabot.arrays import StringIndex, StringTable, memory_items
+from qabot.arrays import LazyRows, StringIndex, StringTable, memory_items
 from qabot.index.arrays import NoteArrays, SnippetArrays
 from qabot.schema import NOTE_KINDS, Location, Note, NoteKind, Snippet
 
-Row = TypeVar("Row")
 # Rows of a TermLists read one term at a time before it decodes all its terms at once.
 _FEW_READS = 2000
 
 
-class _Rows(Sequence[Row]):
-    """A sequence of ``count`` rows, each made by ``_row`` when asked for."""
-
-    count: int
-
-    def __len__(self) -> int:
-        return self.count
-
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Row]: ...
-    def __getitem__(self, index: int | slice) -> Row | list[Row]:
-        if isinstance(index, slice):
-            return [self._row(i) for i in range(*index.indices(self.count))]
-        if index < 0:
-            index += self.count
-        if not 0 <= index < self.count:
-            raise IndexError(index)
-        return self._row(index)
-
-    def _row(self, index: int) -> Row:
-        raise NotImplementedError
-
-
-class TermLists(_Rows[list[str]]):
+class TermLists(LazyRows[list[str]]):
     """``terms[ids[ptr[i]:ptr[i + 1]]]`` as a list of strings for each row ``i``."""
 
     def __init__(self, ptr: np.ndarray, ids: np.ndarray, terms: StringTable) -> None:
@@ -77,7 +50,7 @@ class TermLists(_Rows[list[str]]):
         return list(map(self._names.__getitem__, ids))
 
 
-class NoteTable(_Rows[Note]):
+class NoteTable(LazyRows[Note]):
     """The notes, as :class:`~qabot.schema.Note` objects made on access."""
 
     def __init__(self, arrays: NoteArrays, titles: StringTable, sources: list[str]) -> None:
@@ -111,7 +84,7 @@ class NoteTable(_Rows[Note]):
         )
 
 
-class SnippetTable(_Rows[Snippet]):
+class SnippetTable(LazyRows[Snippet]):
     """The unique snippets, as :class:`~qabot.schema.Snippet` objects made on access."""
 
     def __init__(self, arrays: SnippetArrays, notes: NoteTable) -> None:
