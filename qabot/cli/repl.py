@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from qabot.chat.service import AnswerService, ReloadError
 from qabot.cli.render import render_answer, render_sources, render_stats
 from qabot.pipeline import QAPipeline
 from qabot.schema import Answer
@@ -32,23 +33,25 @@ HELP = """Type a question and press Enter. Commands:
 
 
 class Repl:
-    """A read-answer loop over one pipeline; keeps the last question for ``/more``."""
+    """A read-answer loop over one answer service; keeps the last answer for ``/more``."""
 
     def __init__(self, pipeline: QAPipeline, console: Console) -> None:
-        self.pipeline = pipeline
+        self.service = AnswerService(pipeline.settings, pipeline)
         self.console = console
         self.last: Answer | None = None
         self._notice: str | None = None  # from the watcher thread, shown before the next output
 
+    @property
+    def pipeline(self) -> QAPipeline:
+        return self.service.pipeline
+
     def rebuild(self) -> None:
         """Re-index the notes folder and swap the index in; the old one serves meanwhile."""
         try:
-            fresh = QAPipeline.from_settings(self.pipeline.settings)
-        except Exception as error:  # the old index must keep answering whatever broke
+            stats = self.service.rebuild()
+        except ReloadError as error:
             self._notice = f"Notes changed, but re-indexing failed ({error}); using the old index."
             raise
-        self.pipeline = fresh
-        stats = fresh.index.stats
         self._notice = f"Notes changed: re-indexed {stats.files} files, {stats.snippets} snippets."
 
     def run(self, read_line: Callable[[], str]) -> None:
@@ -75,7 +78,7 @@ class Repl:
         if command == "/help":
             self.console.print(HELP, highlight=False)
         elif command == "/stats":
-            render_stats(self.console, self.pipeline.index.stats)
+            render_stats(self.console, self.service.stats)
         elif command == "/sources":
             render_sources(self.console, self.last)
         elif command == "/more":
@@ -83,7 +86,7 @@ class Repl:
         elif command.startswith("/"):
             self.console.print(f"Unknown command {line.split()[0]!r}. /help lists the commands.")
         elif line:
-            self.last = self.pipeline.ask(line)
+            self.last = self.service.answer(line)
             render_answer(self.console, self.last)
         return True
 
@@ -94,7 +97,7 @@ class Repl:
         if not self.last.has_more:
             self.console.print("No more results for that question.")
             return
-        self.last = self.pipeline.ask(self.last.question, page=self.last.page + 1)
+        self.last = self.service.answer(self.last.question, page=self.last.page + 1)
         render_answer(self.console, self.last)
 
 

@@ -16,10 +16,10 @@ from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from qabot.chat.service import AnswerService
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 from qabot.telegram.handlers import COMMANDS, Handlers
-from qabot.telegram.service import AnswerService
 from qabot.watch import watch_notes
 
 log = logging.getLogger(__name__)

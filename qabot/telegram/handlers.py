@@ -38,10 +38,11 @@ from telegram.ext import (
     filters,
 )
 
+from qabot.chat.limits import RateLimiter
+from qabot.chat.paging import ResultStore
+from qabot.chat.service import AnswerService, ReloadError
 from qabot.schema import Answer
 from qabot.telegram.render import render_answer, render_sources, render_stats, render_status
-from qabot.telegram.service import AnswerService, ReloadError
-from qabot.telegram.state import RateLimiter, ResultStore
 
 log = logging.getLogger(__name__)
 
