@@ -2,7 +2,9 @@
 
 Ctrl-C clears the line, Ctrl-D (or ``/quit``) leaves. With a terminal the prompt has
 history and line editing (prompt_toolkit); with piped input it reads plain lines, so
-scripts and tests drive it the same way.
+scripts and tests drive it the same way. History is kept in
+``$XDG_STATE_HOME/qabot/history`` (``~/.local/state``); where that can't be written
+the prompt says so once and keeps no history.
 
 Example:
     $ qabot repl --notes seeds
@@ -11,10 +13,8 @@ Example:
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from rich.console import Console
 
@@ -70,13 +70,13 @@ class Repl:
     def handle(self, line: str) -> bool:
         """Act on one line; ``False`` means quit."""
         if self._notice is not None:
-            self.console.print(self._notice, style="dim")
+            self.console.print(self._notice, style="dim", markup=False)
             self._notice = None
         command = line.lower()
         if command in ("/quit", "/exit", "/q"):
             return False
         if command == "/help":
-            self.console.print(HELP, highlight=False)
+            self.console.print(HELP, markup=False)
         elif command == "/stats":
             render_stats(self.console, self.service.stats)
         elif command == "/sources":
@@ -84,7 +84,11 @@ class Repl:
         elif command == "/more":
             self._more()
         elif command.startswith("/"):
-            self.console.print(f"Unknown command {line.split()[0]!r}. /help lists the commands.")
+            # Typed text is shown as typed, never read as rich markup.
+            unknown = line.split()[0]
+            self.console.print(
+                f"Unknown command {unknown!r}. /help lists the commands.", markup=False
+            )
         elif line:
             self.last = self.service.answer(line)
             render_answer(self.console, self.last)
@@ -101,14 +105,13 @@ class Repl:
         render_answer(self.console, self.last)
 
 
-def line_reader() -> Callable[[], str]:
+def line_reader(console: Console) -> Callable[[], str]:
     """prompt_toolkit with history on a terminal, plain ``input`` otherwise."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return lambda: input()
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
 
-    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "qabot"
-    state.mkdir(parents=True, exist_ok=True)
-    session: PromptSession[str] = PromptSession(history=FileHistory(str(state / "history")))
+    from qabot.cli.history import open_history
+
+    session: PromptSession[str] = PromptSession(history=open_history(console))
     return lambda: session.prompt(PROMPT)
