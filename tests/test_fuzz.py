@@ -34,7 +34,7 @@ from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
 from qabot.schema import Answer, Citation
 from qabot.store.jieba_cache import make_tokenizer
-from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources
+from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources, utf16_len
 from qabot.tokenizer import Tokenizer
 
 # html_check lives beside the Telegram tests, which are not a package (see conftest there).
@@ -235,7 +235,7 @@ def _visible_in_order(messages: list[str], expected: list[str], limit: int) -> N
     visible = []
     for message in messages:
         assert message, "an empty message (Telegram rejects it)"
-        assert len(message) <= limit
+        assert utf16_len(message) <= limit
         visible.append(check_html(message))
     # A block cut across messages must read whole again when they are put together.
     joined = "".join(visible)

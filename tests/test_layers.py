@@ -19,7 +19,7 @@ LAYERS = [
     ["qabot.build"],
     ["qabot.reader"],
     ["qabot.pipeline"],
-    ["qabot.eval", "qabot.watch"],
+    ["qabot.chat", "qabot.eval", "qabot.watch"],
     ["qabot.telegram"],
     ["qabot.cli"],
     ["qabot.__main__"],
