@@ -80,7 +80,7 @@ def test_a_part_is_the_same_from_workers_and_from_one_process(
     def built(settings: Settings) -> list[dict[str, np.ndarray]]:
         return list(
             parts.build_parts(
-                parts.scan(REPO / "seeds", settings, loader), settings, tokenizer, loader
+                parts.scan(REPO / "seeds", settings, loader).files, settings, tokenizer, loader
             )
         )
 

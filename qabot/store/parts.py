@@ -7,7 +7,7 @@ Files are tokenized a batch at a time, each batch in one call to
 :func:`qabot.store.pool.tokenize` (on every core when large).
 
 Example:
-    >>> files = scan(Path("seeds"), settings, loader)  # doctest: +SKIP
+    >>> files = scan(Path("seeds"), settings, loader).files  # doctest: +SKIP
     >>> parts = build_parts(files, settings, tokenizer, loader)  # doctest: +SKIP
 """
 

@@ -124,7 +124,9 @@ def test_image_only_and_link_only_blocks_are_not_notes() -> None:
     text = (
         "# 参考\n\n![图](a.png)\n\n[1] [Attention Is All You Need](https://arxiv.org/x)\n\n"
         "- [第一章](ch1.md)\n- [第二章](ch2.md)\n  - [2.1 小节](ch2.md#s1)\n\n"
-        '<p align="center"><img src="logo.png"></p>\n\n真正的笔记内容。\n'
+        '<p align="center"><img src="logo.png"></p>\n\n'
+        "- https://github.com/huggingface/peft\n- <https://arxiv.org/abs/2106.09685>\n\n"
+        "真正的笔记内容。\n"
     )
     assert [note.text for note in parse_markdown(text)] == ["真正的笔记内容。"]
 
