@@ -115,11 +115,10 @@ class NoteLoader:
         """The note files below ``folder``, and what was skipped or ignored."""
         return self.finder.find(folder)
 
-    def read_bytes(self, file: FoundFile | Path) -> bytes:
-        """A file's bytes, refusing one over the size cap or not a regular file."""
-        if isinstance(file, FoundFile):
-            return read_note_bytes(file.path, self.max_file_bytes, file.identity)
-        return read_note_bytes(file, self.max_file_bytes)
+    def read_bytes(self, file: FoundFile) -> bytes:
+        """A found file's bytes; raises :class:`~qabot.ingest.reading.NoteFileRefused`
+        (too large, not a regular file, swapped since it was found) or ``OSError``."""
+        return read_note_bytes(file.path, self.max_file_bytes, file.identity)
 
     @staticmethod
     def decode(data: bytes) -> DecodedText:

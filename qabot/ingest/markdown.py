@@ -272,7 +272,8 @@ class _BlockReader:
             render_inline(cell, Locator.at(at), out)
             if out.mark() == before:  # an empty cell: no "header:" either
                 out.truncate(mark)
-            letters = letters or out.letters
+            # Numbers are a row's content too (年份: 2019); only links and images are not.
+            letters = letters or out.letters or any(c.isdigit() for c in out.since(before))
         text, offsets = out.finish()
         if text and letters:
             self.notes.append(ParsedNote(self._title(), text, offsets, "prose", "bounded"))

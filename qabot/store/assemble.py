@@ -8,7 +8,7 @@ The result is the dictionary of arrays that is saved as the snapshot and that
 
 - notes: ``note_source``, ``note_line``, ``note_start``, ``note_end``, ``note_title``
   (a row of the distinct ``title`` strings, with a hash lookup), ``note_text``,
-  ``note_kind`` (an index into :data:`qabot.ingest.document.NOTE_KINDS`);
+  ``note_kind`` (an index into :data:`qabot.schema.NOTE_KINDS`);
 - snippets: their text (``snippet``), and their places (``place_*``, grouped by
   ``place_ptr``; a place is a note, character offsets in its file and their line);
 - terms: ``terms`` (BM25's terms in order of first appearance, then the terms found

@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from qabot.config import Settings
-from qabot.ingest.document import NOTE_KINDS
 from qabot.ingest.encoding import UndecodableError
 from qabot.ingest.loader import NoteLoader
 from qabot.ingest.reading import NoteFileRefused
 from qabot.ingest.splitter import SentenceSplitter
+from qabot.schema import NOTE_KINDS
 from qabot.store.cache import Arrays, code_version, digest, pack_json
 from qabot.store.memory import return_freed_memory
 from qabot.store.pool import Progress, tokenize

@@ -21,8 +21,7 @@ from typing import TypeVar, overload
 
 import numpy as np
 
-from qabot.ingest.document import NOTE_KINDS
-from qabot.schema import Location, Note, Snippet
+from qabot.schema import NOTE_KINDS, Location, Note, Snippet
 
 Row = TypeVar("Row")
 # Rows of a TermLists read one term at a time before it decodes all its terms at once.

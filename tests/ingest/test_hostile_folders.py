@@ -77,18 +77,10 @@ def test_many_files_skipped_alike_make_one_warning(
 
 
 def test_an_unreadable_subfolder_is_skipped_and_reported(
-    notes_folder: Make, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    notes_folder: Make, unlistable: Callable[[str], None], caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = notes_folder({"good.txt": "AdamW 把权重衰减解耦。\n", "private/a.txt": "私密。\n"})
-    real_scandir = os.scandir
-
-    def scandir(path: str) -> object:
-        # Tests run as root, where chmod 000 doesn't stop a listing, so the error is faked.
-        if os.path.basename(path) == "private":
-            raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    unlistable("private")
     with caplog.at_level(logging.WARNING):
         qa = pipeline(folder)
     assert [(s.source, s.reason) for s in qa.index.stats.skipped] == [

@@ -139,6 +139,8 @@ def test_a_table_of_contents_file_has_no_notes() -> None:
 def test_table_rows_read_as_header_cell_pairs() -> None:
     rows = [note.text for note in notes() if note.cut == "bounded"]
     assert rows == ["参数: $\\beta_2$; 默认值: 0.999", "参数: 学习率; 默认值: 1e-3\n常用"]
+    table = "| 年份 | 参数量 | 论文 |\r\n|---|---|---|\r\n| 2019 | 1.5 | |\r\n| [x](a.md) | | |\r\n"
+    assert [note.text for note in parse_markdown(table)] == ["年份: 2019; 参数量: 1.5"]
 
 
 def test_display_maths_is_one_verbatim_note_of_kind_math() -> None:
