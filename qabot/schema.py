@@ -12,7 +12,11 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+NoteKind = Literal["prose", "code", "math"]
+NOTE_KINDS: tuple[NoteKind, ...] = ("prose", "code", "math")
+"""What a note holds; the index stores a note's kind as its place in this tuple."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,7 @@ class Note:
     title: str
     text: str
     location: Location
-    kind: str = "prose"
+    kind: NoteKind = "prose"
 
 
 @dataclass(slots=True)

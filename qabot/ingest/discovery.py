@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pathspec
 
-from qabot.ingest.reading import NoteFileRefused, read_note_bytes, refuse_unless_regular
+from qabot.ingest.reading import NoteFileRefused, not_regular, read_note_bytes
 from qabot.schema import SkippedFile
 
 DEFAULT_IGNORE = (".*", "node_modules/")
@@ -155,12 +155,18 @@ class _Walk:
             with os.scandir(path) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
         except OSError as error:
-            self._skip(relative, error.strerror or type(error).__name__)
+            reason = error.strerror or type(error).__name__
+            if not relative:
+                message = f"cannot read the notes folder {self.folder}: {reason}"
+                raise NotesFolderError(message) from None
+            self._skip(relative, reason)
             return []
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
             name = relative + entry.name
             is_note = entry.name.lower().endswith(self.finder.extensions)
+            if not is_note and not _is_folder(entry):
+                continue  # an image, a PDF: not even stat-ed
             try:
                 status = entry.stat()  # follows symlinks
             except OSError as error:  # a dangling link or a loop of links
@@ -168,8 +174,6 @@ class _Walk:
                     self._skip(name, error.strerror or type(error).__name__)
                 continue
             is_folder = stat.S_ISDIR(status.st_mode)
-            if not is_folder and not is_note:
-                continue
             if self._ignored(name + "/" if is_folder else name, entry.path, is_folder):
                 continue
             if not self.finder.follow_symlinks_outside and self._leaves(entry):
@@ -181,10 +185,7 @@ class _Walk:
                     self.seen.add(identity)
                     subfolders.append((entry.path, name + "/"))
             elif not stat.S_ISREG(status.st_mode):
-                try:
-                    refuse_unless_regular(status, status.st_size)
-                except NoteFileRefused as error:
-                    self._skip(name, str(error))
+                self._skip(name, not_regular(status))
             else:
                 identity = (status.st_dev, status.st_ino)
                 self.listing.files.append(
@@ -225,6 +226,13 @@ class _Walk:
             self._skip(IGNORE_FILE, getattr(error, "strerror", None) or str(error))
             return []
         return data.decode("utf-8", errors="replace").splitlines()
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks; no system call for most entries
+    except OSError:
+        return False
 
 
 def _count_notes(folder: str, extensions: tuple[str, ...]) -> int:

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 
 from qabot.ingest.splitter import SentenceSplitter
 from qabot.ingest.textmap import LineTable, OffsetMap
-
-# A note's kind, stored as its number here (``note_kind`` in the index arrays).
-NOTE_KINDS = ("prose", "code", "math")
+from qabot.schema import NoteKind
 
 
 @dataclass(slots=True)
@@ -37,7 +35,7 @@ class ParsedNote:
     title: str
     text: str
     offsets: OffsetMap
-    kind: str = "prose"
+    kind: NoteKind = "prose"
     cut: str = "sentences"
 
     @property

@@ -163,7 +163,7 @@ def render_inline(token: Token, locate: Locator, out: CleanText) -> None:
         elif kind == "image":
             at = content.find("![", cursor)
             if at >= 0:
-                cursor = _after_destination(content, _after_brackets(content, at + 1))
+                cursor = _after_destination(content, _after_closing(content, at + 1, "[]"))
         elif kind == "html_inline":
             at = content.find(child.content, cursor)
             if at < 0:  # made by a plugin (a task-list checkbox), not in the file
@@ -253,35 +253,20 @@ def _closing_link(children: list[Token], opened: int) -> int:
     return len(children)
 
 
-def _after_brackets(content: str, start: int) -> int:
-    """The offset after the ``]`` that closes the ``[`` at ``start``."""
-    depth = 0
-    i = start
-    while i < len(content):
-        char = content[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(content)
-
-
 def _after_destination(content: str, start: int) -> int:
     """The offset after a link's ``(destination "title")`` or ``[label]`` at ``start``."""
     if content.startswith("[", start):
-        close = content.find("]", start)
-        return close + 1 if close >= 0 else start
-    if not content.startswith("(", start):
-        return start
-    depth = 0
-    i = start
-    quote = ""
+        return _after_closing(content, start, "[]")
+    if content.startswith("(", start):
+        return _after_closing(content, start, "()")
+    return start
+
+
+def _after_closing(content: str, start: int, pair: str) -> int:
+    """The offset after the bracket that closes the one at ``start`` (``pair`` is
+    ``"[]"`` or ``"()"``), past escapes, nested pairs and a destination's quoted title."""
+    opener, closer = pair
+    depth, quote, i = 0, "", start
     while i < len(content):
         char = content[i]
         if char == "\\":
@@ -289,11 +274,11 @@ def _after_destination(content: str, start: int) -> int:
             continue
         if quote:
             quote = "" if char == quote else quote
-        elif char in "\"'" and depth == 1 and content[i - 1].isspace():
+        elif char in "\"'" and opener == "(" and depth == 1 and content[i - 1].isspace():
             quote = char
-        elif char == "(":
+        elif char == opener:
             depth += 1
-        elif char == ")":
+        elif char == closer:
             depth -= 1
             if depth == 0:
                 return i + 1

@@ -12,8 +12,9 @@ lists (mdit-py-plugins). What becomes a note:
   sentences.
 
 Headings are not notes: a note's title is its heading path (``模型压缩 › 知识蒸馏``).
-A file with no ``#`` heading whose first block is a short plain line takes that line
-as its title. A note before any heading takes its own first words. Front matter,
+A file with no ``#`` heading whose first block is a short plain line (with more
+below it) takes that line as its title. A note before any heading takes its own
+first words. Front matter,
 rules, HTML comments and tags, images, and blocks that hold nothing but links or
 images (navigation, tables of contents, lists of references) are not notes.
 
@@ -25,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -166,9 +168,8 @@ class _BlockReader:
     def _title(self) -> str:
         return self.outline.title()
 
-    def _unit(self, token: Token, render: object) -> None:
+    def _unit(self, token: Token, render: Callable[[CleanText], None]) -> None:
         """One paragraph or HTML block: a note of its own, or a line of its container's."""
-        assert callable(render)
         out = self.container
         if out is None:
             own = CleanText()
@@ -271,7 +272,8 @@ class _BlockReader:
             render_inline(cell, Locator.at(at), out)
             if out.mark() == before:  # an empty cell: no "header:" either
                 out.truncate(mark)
-            letters = letters or out.letters
+            # Numbers are a row's content too (年份: 2019); only links and images are not.
+            letters = letters or out.letters or any(c.isdigit() for c in out.since(before))
         text, offsets = out.finish()
         if text and letters:
             self.notes.append(ParsedNote(self._title(), text, offsets, "prose", "bounded"))

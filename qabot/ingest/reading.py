@@ -68,10 +68,15 @@ def too_large(size: int | None, cap: int) -> str:
     return f"too large (the cap is {cap / 2**20:g} MiB, ingest.max_file_mb): {grown}"
 
 
+def not_regular(status: os.stat_result) -> str:
+    """The reason a file that is not a regular file is skipped: what it is."""
+    kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a file")
+    return f"not a regular file: {kind}"
+
+
 def refuse_unless_regular(status: os.stat_result, cap: int) -> None:
     """Raise :class:`NoteFileRefused` unless ``status`` is a regular file within ``cap``."""
     if not stat.S_ISREG(status.st_mode):
-        kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a file")
-        raise NoteFileRefused(f"not a regular file: {kind}")
+        raise NoteFileRefused(not_regular(status))
     if status.st_size > cap:
         raise NoteFileRefused(too_large(status.st_size, cap))

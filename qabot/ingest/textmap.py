@@ -27,6 +27,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 _LETTER = re.compile(r"[^\W\d_]")
+# A bare URL counts as a link: a block of nothing else is a list of references.
+_URL = re.compile(r"\w+://\S+|www\.\S+")
 
 
 def is_wide(char: str) -> bool:
@@ -95,7 +97,7 @@ class CleanText:
     (two CJK characters join without a space), and :meth:`mark` and
     :meth:`truncate` take back what was added since a point (a link that turned out
     to be a citation marker). :attr:`letters` tells whether any letter was added
-    outside a link, so link-only and image-only blocks can be dropped.
+    outside a link or bare URL, so link-only and image-only blocks can be dropped.
     """
 
     __slots__ = ("_break", "_parts", "_size", "in_link", "letters", "map")
@@ -174,8 +176,9 @@ class CleanText:
                 self._append("\n", start, end, False)
             elif not (last.isspace() or (is_wide(last) and is_wide(text[0]))):
                 self._append(" ", start, end, False)
-        if not self.in_link and not self.letters and _LETTER.search(text):
-            self.letters = True
+        if not self.in_link and not self.letters:
+            words = _URL.sub("", text) if "://" in text or "www." in text else text
+            self.letters = _LETTER.search(words) is not None
         self._append(text, raw_start, raw_end, verbatim)
 
     def _append(self, text: str, raw_start: int, raw_end: int, verbatim: bool) -> None:

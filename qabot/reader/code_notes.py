@@ -26,7 +26,7 @@ import re
 import numpy as np
 
 from qabot.index import NotesIndex
-from qabot.ingest.document import NOTE_KINDS
+from qabot.schema import NOTE_KINDS
 
 _CODE = NOTE_KINDS.index("code")
 # Words that ask for code, or a command, rather than for prose about it: they are the
@@ -51,14 +51,11 @@ class CodeNotes:
 
     def __init__(self, index: NotesIndex) -> None:
         self.index = index
-        arrays = index.arrays
-        kinds = arrays.get("note_kind")
-        if kinds is None:  # an index of plain notes: all prose
-            self.snippet_kind = np.zeros(len(index.snippets), dtype=np.uint8)
-            self.note_is_code = np.zeros(len(index.notes), dtype=bool)
-        else:
-            self.note_is_code = np.asarray(kinds) == _CODE
-            self.snippet_kind = np.asarray(kinds)[arrays["place_note"][arrays["place_ptr"][:-1]]]
+        corpus = index.arrays.corpus
+        kinds = np.asarray(corpus.notes.kind)
+        self.note_is_code = kinds == _CODE
+        snippets = corpus.snippets
+        self.snippet_kind = kinds[snippets.place_note[snippets.place_ptr[:-1]]]
         self.snippet_is_code = self.snippet_kind == _CODE
 
     def is_code(self, snippet: int) -> bool:

@@ -2,7 +2,7 @@
 
 Three sources, in this order, each only for what the ones before left open:
 
-1. the notes' own glossary (:mod:`qabot.reader.note_glossary`): an English term the
+1. the notes' own glossary (:mod:`qabot.build.note_glossary`): an English term the
    notes pair with Chinese (weight decay → 权重衰减) brings the Chinese terms, at full
    weight, since the notes themselves say so;
 2. CC-CEDICT (:mod:`qabot.reader.glossary`), for English words the notes lack and the
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from qabot.config import ReaderSettings
 from qabot.reader.glossary import Glossary, expand
 from qabot.reader.homophones import Homophones
-from qabot.reader.note_glossary import NoteGlossary
+from qabot.retriever.note_glossary import NoteGlossary
 from qabot.tokenizer import CJK_CHAR, is_bigram
 
 

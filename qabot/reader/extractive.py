@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from qabot.build.matrices import note_matrix_for
 from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
 from qabot.reader.code_notes import CodeNotes, request_words
@@ -40,8 +41,8 @@ from qabot.reader.coverage import CoverageMeter
 from qabot.reader.expansion import Expansion, Sources, expand_query
 from qabot.reader.glossary import Glossary, default_glossary
 from qabot.reader.homophones import Homophones, default_homophones
-from qabot.reader.note_glossary import NoteGlossary
 from qabot.reader.sentence_scorer import SentenceScorer
+from qabot.retriever.note_glossary import NoteGlossary
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.schema import Answer, Citation
 from qabot.tokenizer import CJK_CHAR
@@ -153,9 +154,9 @@ class ExtractiveReader:
         settings = self.settings
         if self._sources is None or self._sources[0] is not index:
             # Both made once per index, on its first question.
-            vocabulary = index.arrays["terms_data"].tobytes().decode()
+            vocabulary = index.arrays.corpus.terms.data.tobytes().decode()
             characters = frozenset(char for char in set(vocabulary) if CJK_CHAR.match(char))
-            self._sources = (index, NoteGlossary(index.arrays), characters)
+            self._sources = (index, NoteGlossary(index.arrays.glossary), characters)
         sources = Sources(
             note_glossary=self._sources[1] if settings.note_glossary else None,
             dictionary=self.glossary or default_glossary(),
@@ -172,7 +173,8 @@ class ExtractiveReader:
     def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer, CodeNotes]:
         # Kept: the reader serves one index at a time.
         if self._stages is None or self._stages[0] is not index:
-            ranker = NoteRanker.for_index(index, self.note_params)
+            arrays = note_matrix_for(index.arrays, self.note_params)
+            ranker = NoteRanker(arrays, index.note_snippets)
             scorer = SentenceScorer(index, self.settings)
             self._stages = (index, ranker, scorer, CodeNotes(index))
         return self._stages[1], self._stages[2], self._stages[3]

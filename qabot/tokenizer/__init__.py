@@ -2,7 +2,7 @@
 
 Example:
     >>> Tokenizer().terms("梯度檢查點是什麼？")
-    ['梯度', '检查点']
+    ['梯度', '检查点', '梯度²', '度检²', '检查²', '查点²']
 """
 
 from qabot.tokenizer.terms import (

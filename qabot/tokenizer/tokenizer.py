@@ -16,14 +16,14 @@ Chinese content words also yields its character bigrams, marked with
 :meth:`Tokenizer.terms`, for indexing, skips working out the offsets.
 
 Example:
-    >>> tokenizer = Tokenizer()
+    >>> tokenizer = Tokenizer(TokenizerSettings(char_bigrams=False))
     >>> tokenizer.terms("DeepSeek-V3 的总参数量是多少?")
     ['deepseek-v3', 'deepseek', 'v3', 'deepseekv3', '总参', '数量']
     >>> tokenizer.terms("梯度檢查點是什麼？")
     ['梯度', '检查点']
     >>> tokenizer.terms("SeedThinkingv1.5 是什么")
     ['seedthinkingv1.5', 'seedthinking', 'v1.5']
-    >>> Tokenizer(char_bigrams=True).terms("总参数量")
+    >>> Tokenizer(TokenizerSettings(char_bigrams=True)).terms("总参数量")
     ['总参', '数量', '总参²', '参数²', '数量²']
 """
 
@@ -32,13 +32,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import jieba
 import opencc
 
+from qabot.config import TokenizerSettings
 from qabot.tokenizer.jieba_cut import cut, search_grams
 from qabot.tokenizer.maths import fold_maths, maths_text
 from qabot.tokenizer.terms import (
@@ -73,17 +73,14 @@ class Token:
 class Tokenizer:
     """Turns text into BM25 terms; see the module docstring for the rules."""
 
-    def __init__(
-        self,
-        stopwords: Iterable[str] | None = None,
-        traditional_to_simplified: bool = True,
-        char_bigrams: bool = False,
-        search_mode: bool = False,
-    ) -> None:
-        self.stopwords = frozenset(default_stopwords() if stopwords is None else stopwords)
-        self.char_bigrams = char_bigrams
-        self.search_mode = search_mode
-        self._t2s = opencc.OpenCC("t2s") if traditional_to_simplified else None
+    def __init__(self, settings: TokenizerSettings | None = None) -> None:
+        settings = settings or TokenizerSettings()
+        self.stopwords = default_stopwords(settings.extended_stopwords) | set(
+            settings.extra_stopwords
+        )
+        self.char_bigrams = settings.char_bigrams
+        self.search_mode = settings.search_mode
+        self._t2s = opencc.OpenCC("t2s") if settings.traditional_to_simplified else None
         self._fold_char = lru_cache(maxsize=65536)(self._fold)
 
     def terms(self, text: str) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 
 from qabot.config import Settings
 from qabot.ingest import reading
-from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.ingest.loader import NoteLoader, NotesFolderError, document_notes
 from qabot.pipeline import QAPipeline
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -122,6 +122,6 @@ def test_missing_or_empty_folder_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_long_lines_become_several_notes_with_exact_offsets() -> None:
     text = "a" * 250 + "\n"
-    notes = NoteLoader(max_note_chars=100).parse("x.txt", text)
+    notes = document_notes(NoteLoader(max_note_chars=100).document("x.txt", text))
     assert [len(note.text) for note in notes] == [100, 100, 50]
     assert [text[n.location.start : n.location.end] == n.text for n in notes] == [True] * 3

@@ -113,18 +113,10 @@ def test_control_and_bidi_characters_are_escaped(name: str, display: str) -> Non
 
 
 def test_an_unreadable_subfolder_is_reported(
-    notes_folder: Make, monkeypatch: pytest.MonkeyPatch
+    notes_folder: Make, unlistable: Callable[[str], None]
 ) -> None:
     folder = notes_folder({"good.txt": "笔记。", "private/secret.txt": "x"})
-    real_scandir = os.scandir
-
-    def scandir(path: str) -> object:
-        # Tests run as root, where chmod 000 doesn't stop a listing, so the error is faked.
-        if os.path.basename(path) == "private":
-            raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    unlistable("private")
     listing = find(folder)
     assert sources(listing) == ["good.txt"]
     assert skipped(listing) == {"private/": "Permission denied"}
@@ -180,3 +172,14 @@ def test_missing_or_empty_folder_is_one_clear_error(tmp_path: Path) -> None:
         find(tmp_path / "nope")
     with pytest.raises(NotesFolderError, match=r"no \.txt, \.md or \.ipynb notes in"):
         find(tmp_path)
+
+
+def test_an_unreadable_notes_folder_is_one_clear_error(
+    notes_folder: Make, unlistable: Callable[[str], None]
+) -> None:
+    folder = notes_folder({"a.txt": "笔记。"})
+    unlistable(folder.name)
+    with pytest.raises(
+        NotesFolderError, match=r"cannot read the notes folder .*: Permission denied"
+    ):
+        find(folder)

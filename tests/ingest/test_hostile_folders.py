@@ -77,18 +77,10 @@ def test_many_files_skipped_alike_make_one_warning(
 
 
 def test_an_unreadable_subfolder_is_skipped_and_reported(
-    notes_folder: Make, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    notes_folder: Make, unlistable: Callable[[str], None], caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = notes_folder({"good.txt": "AdamW 把权重衰减解耦。\n", "private/a.txt": "私密。\n"})
-    real_scandir = os.scandir
-
-    def scandir(path: str) -> object:
-        # Tests run as root, where chmod 000 doesn't stop a listing, so the error is faked.
-        if os.path.basename(path) == "private":
-            raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    unlistable("private")
     with caplog.at_level(logging.WARNING):
         qa = pipeline(folder)
     assert [(s.source, s.reason) for s in qa.index.stats.skipped] == [
@@ -105,3 +97,20 @@ def test_ignored_files_are_counted_in_the_stats(notes_folder: Make) -> None:
     assert (stats.files, stats.ignored) == (1, 1)
     (folder / "c.tmp.txt").write_text("临时。\n", encoding="utf-8")
     assert pipeline(folder, ignore=["*.tmp.txt"]).index.stats.ignored == 2
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_and_a_device_never_stop_indexing(notes_folder: Make) -> None:
+    folder = notes_folder({"good.txt": "AdamW 把权重衰减解耦。\n"})
+    os.mkfifo(folder / "pipe.txt")  # reading it would wait for a writer forever
+    (folder / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    stats = pipeline(folder).index.stats
+    assert stats.files == 1
+    assert {s.source: s.cause for s in stats.skipped} == {
+        "pipe.txt": "not a regular file",
+        "zero.txt": "links outside the notes folder",
+    }
+    followed = pipeline(folder, follow_symlinks_outside=True).index.stats
+    assert {s.source: s.reason for s in followed.skipped}["zero.txt"] == (
+        "not a regular file: a character device"
+    )

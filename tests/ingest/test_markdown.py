@@ -124,7 +124,9 @@ def test_image_only_and_link_only_blocks_are_not_notes() -> None:
     text = (
         "# 参考\n\n![图](a.png)\n\n[1] [Attention Is All You Need](https://arxiv.org/x)\n\n"
         "- [第一章](ch1.md)\n- [第二章](ch2.md)\n  - [2.1 小节](ch2.md#s1)\n\n"
-        '<p align="center"><img src="logo.png"></p>\n\n真正的笔记内容。\n'
+        '<p align="center"><img src="logo.png"></p>\n\n'
+        "- https://github.com/huggingface/peft\n- <https://arxiv.org/abs/2106.09685>\n\n"
+        "真正的笔记内容。\n"
     )
     assert [note.text for note in parse_markdown(text)] == ["真正的笔记内容。"]
 
@@ -137,6 +139,8 @@ def test_a_table_of_contents_file_has_no_notes() -> None:
 def test_table_rows_read_as_header_cell_pairs() -> None:
     rows = [note.text for note in notes() if note.cut == "bounded"]
     assert rows == ["参数: $\\beta_2$; 默认值: 0.999", "参数: 学习率; 默认值: 1e-3\n常用"]
+    table = "| 年份 | 参数量 | 论文 |\r\n|---|---|---|\r\n| 2019 | 1.5 | |\r\n| [x](a.md) | | |\r\n"
+    assert [note.text for note in parse_markdown(table)] == ["年份: 2019; 参数量: 1.5"]
 
 
 def test_display_maths_is_one_verbatim_note_of_kind_math() -> None:

@@ -3,10 +3,12 @@ from pathlib import Path
 
 import pytest
 
+from qabot.build import build_index
 from qabot.config import ReaderSettings, Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.index import NotesIndex
 from qabot.reader.coverage import CoverageMeter, _words
 from qabot.reader.expansion import Expansion
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]

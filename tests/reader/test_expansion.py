@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from qabot.build import build_index
 from qabot.config import ReaderSettings, Settings
-from qabot.index import build_index, make_tokenizer
 from qabot.reader.coverage import CoverageMeter
 from qabot.reader.expansion import Sources, expand_query
 from qabot.reader.glossary import Glossary
 from qabot.reader.homophones import Homophones
-from qabot.reader.note_glossary import NoteGlossary
+from qabot.retriever.note_glossary import NoteGlossary
+from qabot.store.jieba_cache import make_tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]
 
@@ -30,7 +31,7 @@ def built(notes_folder: Make, tmp_path: Path) -> tuple:
     index = build_index(notes_folder(NOTES), settings)
     path = tmp_path / "cedict.txt.gz"
     path.write_bytes(gzip.compress(CEDICT.encode("utf-8")))
-    sources = Sources(NoteGlossary(index.arrays), Glossary(path), Homophones())
+    sources = Sources(NoteGlossary(index.arrays.glossary), Glossary(path), Homophones())
     return index, make_tokenizer(settings), sources
 
 

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from qabot.build import build_index
 from qabot.config import ReaderSettings, Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.index import NotesIndex
 from qabot.reader.sentence_scorer import SentenceScorer
-from qabot.retriever.note_ranker import NoteParams, NoteRanker
+from qabot.retriever.note_ranker import NoteRanker
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -29,7 +31,7 @@ def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
 
 def test_copies_of_a_note_are_one_document(built: tuple[NotesIndex, Tokenizer]) -> None:
     index, tokenizer = built
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     assert len(index.notes) == 3
     assert len(ranker.first_note) == 2
     top = ranker.top(tokenizer.terms("新西兰鸲鹟"), 5)
@@ -43,7 +45,7 @@ def test_local_idf_prefers_the_sentence_with_the_rare_term(
     index, tokenizer = built
     question = "新西兰鸲鹟身体呈什么颜色?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     notes = ranker.top(terms, 3)
 
     def best(weights: ReaderSettings) -> str:
@@ -62,7 +64,7 @@ def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
     tokenizer = make_tokenizer(SETTINGS)
     question = "模型的参数有多少?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     notes = ranker.top(terms, 1)
     ranked = SentenceScorer(index, ReaderSettings()).rank(question, terms, notes, ranker)
     assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"

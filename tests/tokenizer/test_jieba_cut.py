@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jieba import finalseg
 
+from qabot.config import TokenizerSettings
 from qabot.tokenizer import BIGRAM_MARK, Tokenizer
 from qabot.tokenizer.jieba_cut import _singles
 from qabot.tokenizer.terms import CJK_RUN
@@ -40,10 +41,10 @@ texts = st.lists(
 ).map("".join)
 
 TOKENIZERS = [
-    Tokenizer(),
-    Tokenizer(char_bigrams=True),
-    Tokenizer(char_bigrams=True, search_mode=True),
-    Tokenizer(traditional_to_simplified=False),
+    Tokenizer(TokenizerSettings(char_bigrams=False)),
+    Tokenizer(TokenizerSettings(char_bigrams=True)),
+    Tokenizer(TokenizerSettings(search_mode=True)),
+    Tokenizer(TokenizerSettings(traditional_to_simplified=False, char_bigrams=False)),
 ]
 
 
@@ -119,7 +120,7 @@ def test_fragments_alone_and_together(text: str) -> None:
 
 def test_a_span_of_a_longer_text_is_cut_as_jieba_cuts_it_alone() -> None:
     text = "前文，梯度检查点是什么？后文"
-    spans = Tokenizer()._jieba_spans(text, 3, 11)
+    spans = Tokenizer(TokenizerSettings(char_bigrams=False))._jieba_spans(text, 3, 11)
     assert spans == [
         (word, 3 + start, 3 + end) for word, start, end in _reference_jieba(text[3:11], "default")
     ]

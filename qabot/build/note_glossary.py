@@ -1,12 +1,12 @@
-"""The notes' own glossary: English terms and the Chinese terms the notes pair them with.
+"""Build stage: the notes' own glossary, English terms and the Chinese the notes pair them with.
 
 Chinese notes name a concept in both languages side by side: ``权重衰减（weight
 decay）``, ``随机梯度下降（Stochastic Gradient Descent，SGD）``, ``HMM（隐马尔科夫模型）``.
 :func:`mine_pairs` finds every such pair, in both orders, full-width or ASCII
-brackets; :func:`mine` turns them into arrays saved with the index, and
-:class:`NoteGlossary` looks a question's English words up in them. An English
-question ("What is weight decay?") then meets the Chinese note through the notes' own
-words, before any dictionary is asked.
+brackets; :func:`mine` turns them into the arrays saved with the index, which
+:class:`~qabot.retriever.note_glossary.NoteGlossary` looks a question's English words
+up in. An English question ("What is weight decay?") then meets the Chinese note
+through the notes' own words, before any dictionary is asked.
 
 On the Chinese side of ``中文（English）`` only the last words before the bracket are
 the term: words are taken back from the bracket up to a stopword or
@@ -16,7 +16,7 @@ Hallucination）`` gives 事实性幻觉). Code notes are left out: they are no 
 Example:
     >>> mine_pairs(["权重衰减（weight decay）是正则化技术。"], tokenizer)  # doctest: +SKIP
     {'weight decay': {'权重衰减'}}
-    >>> glossary = NoteGlossary(mine(index.arrays, tokenizer))  # doctest: +SKIP
+    >>> glossary = NoteGlossary(mine(corpus, tokenizer))  # doctest: +SKIP
     >>> glossary.expand(["weight", "decay", "weightdecay"])  # doctest: +SKIP
     {'weight decay': ['权重', '衰减', '权重²', '重衰²', '衰减²']}
 """
@@ -24,18 +24,19 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
-from qabot.ingest.document import NOTE_KINDS
-from qabot.store.tables import StringTable
+from qabot.arrays import StringTable
+from qabot.index.arrays import CorpusArrays
+from qabot.retriever.note_glossary import GlossaryArrays
+from qabot.schema import NOTE_KINDS
 from qabot.tokenizer import CJK_CHAR, Tokenizer, is_bigram
 
 MAX_CHINESE = 8
 """The most characters the Chinese side of ``中文（English）`` takes before the bracket."""
 
-_PREFIX = "glossary_"
 _CJK = CJK_CHAR.pattern[1:-1]
 # 中文（English…）: Chinese right before a bracket holding at least one Latin letter.
 _CHINESE_FIRST = re.compile(rf"([{_CJK}]+)\s*[（(]([^（）()\n]{{1,80}})[)）]")
@@ -70,15 +71,15 @@ def mine_pairs(texts: Iterable[str], tokenizer: Tokenizer) -> dict[str, set[str]
     return pairs
 
 
-def mine(arrays: Mapping[str, np.ndarray], tokenizer: Tokenizer) -> dict[str, np.ndarray]:
-    """The glossary's arrays (named ``glossary_*``) for the notes of the index ``arrays``.
+def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
+    """The glossary of the prose notes of ``corpus``.
 
     Each English term is kept as the words a question must hold to use it (its words
     less stopwords), with the terms the tokenizer makes of the Chinese it is paired with.
     """
-    texts = StringTable(arrays["note_text_data"], arrays["note_text_offsets"])
-    code = np.asarray(arrays["note_kind"]) == NOTE_KINDS.index("code")
-    prose = (texts[row] for row in np.flatnonzero(~code))
+    notes = corpus.notes
+    code = NOTE_KINDS.index("code")
+    prose = (notes.text[row] for row in np.flatnonzero(np.asarray(notes.kind) != code))
     keys: list[str] = []
     terms: list[str] = []
     ptr = [0]
@@ -89,51 +90,11 @@ def mine(arrays: Mapping[str, np.ndarray], tokenizer: Tokenizer) -> dict[str, np
             keys.append(" ".join(words))
             terms += found
             ptr.append(len(terms))
-    key_data, key_offsets = StringTable.pack(keys)
-    term_data, term_offsets = StringTable.pack(terms)
-    return {
-        f"{_PREFIX}key_data": key_data,
-        f"{_PREFIX}key_offsets": key_offsets,
-        f"{_PREFIX}ptr": np.array(ptr, dtype=np.int64),
-        f"{_PREFIX}term_data": term_data,
-        f"{_PREFIX}term_offsets": term_offsets,
-    }
-
-
-class NoteGlossary:
-    """The glossary saved with an index (empty for one saved without); its lookup
-    table is made on the first lookup."""
-
-    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._arrays = arrays
-        self._by_word: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] | None = None
-
-    def expand(self, query: Sequence[str]) -> dict[str, list[str]]:
-        """``{English term: its Chinese terms}`` for each glossary term all of whose
-        words are in ``query``."""
-        words = set(query)
-        found: dict[str, list[str]] = {}
-        lookup = self._lookup()
-        for word in words:
-            for english, needed, terms in lookup.get(word, ()):
-                if english not in found and needed <= words:
-                    found[english] = list(terms)
-        return found
-
-    def _lookup(self) -> dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]]:
-        if self._by_word is None:
-            self._by_word = {}
-            a = self._arrays
-            if f"{_PREFIX}ptr" in a:
-                keys = StringTable(a[f"{_PREFIX}key_data"], a[f"{_PREFIX}key_offsets"])
-                terms = StringTable(a[f"{_PREFIX}term_data"], a[f"{_PREFIX}term_offsets"])
-                ptr = a[f"{_PREFIX}ptr"].tolist()
-                for number, english in enumerate(keys):
-                    needed = frozenset(english.split())
-                    entry = (english, needed, tuple(terms[ptr[number] : ptr[number + 1]]))
-                    for word in needed:
-                        self._by_word.setdefault(word, []).append(entry)
-        return self._by_word
+    return GlossaryArrays(
+        keys=StringTable(*StringTable.pack(keys)),
+        ptr=np.array(ptr, dtype=np.int64),
+        terms=StringTable(*StringTable.pack(terms)),
+    )
 
 
 def _names(inside: str, shape: re.Pattern[str]) -> list[str]:

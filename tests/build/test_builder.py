@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import jieba
 import pytest
 
-import qabot.ingest.dedup as dedup_module
-import qabot.store.assemble as assemble_module
-import qabot.store.parts as parts
-import qabot.store.pool as pool
+import qabot.arrays.rows as rows_module
+import qabot.build.assemble as assemble_module
+import qabot.build.dedup as dedup_module
+import qabot.build.parts as parts
+import qabot.build.pool as pool
+from qabot.build import build_index
+from qabot.build.dedup import Deduplicator
 from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.ingest.dedup import Deduplicator
+from qabot.index import NotesIndex
 from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.ingest.splitter import SentenceSplitter
-from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
-from qabot.store.tables import StringIndex, StringTable
+from qabot.schema import Location
+from qabot.store.jieba_cache import make_tokenizer
 
 FOLDER = {
     "ml/adam.md": "---\ntitle: x\n---\n# AdamW\nAdamW 把权重衰减和梯度更新解耦。它是默认优化器。\n"
@@ -47,40 +47,46 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.mark.parametrize("batch", [None, 3])
 def test_the_index_holds_what_the_plain_definition_gives(
-    folder: Path, settings: Settings, batch: int | None, monkeypatch: pytest.MonkeyPatch
+    folder: Path,
+    settings: Settings,
+    batch: int | None,
+    monkeypatch: pytest.MonkeyPatch,
+    plain_load: Callable[..., Any],
 ) -> None:
     if batch:  # assembling in tiny batches must not change a thing
-        for name in ("_GATHER_ROWS", "_FIRST_BATCH", "_RENUMBER_BATCH"):
+        for name in ("_FIRST_BATCH", "_RENUMBER_BATCH"):
             monkeypatch.setattr(assemble_module, name, batch)
+        monkeypatch.setattr(rows_module, "_GATHER_ROWS", batch)
         monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
         monkeypatch.setattr(parts, "_BATCH_BYTES", batch)  # a file or two per tokenize call
-    # The definition, one object at a time: load and split, dedup, tokenize.
     ingest = settings.ingest
     splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
-    loaded = NoteLoader.from_settings(ingest).load(folder, splitter)
-    raw = loaded.snippets
-    expected = Deduplicator(ingest.near_duplicate_threshold).merge(raw)
+    loaded = plain_load(folder, NoteLoader.from_settings(ingest), splitter)
+    notes, raw = loaded.notes, loaded.snippets
+    groups = Deduplicator(ingest.near_duplicate_threshold).assign([s.text for s in raw])
+    expected: list[tuple[str, str, list[Location], list[int]]] = []
+    for snippet, group in zip(raw, groups.tolist(), strict=True):
+        if group == len(expected):
+            expected.append((snippet.text, notes[snippet.note_id].title, [], []))
+        expected[group][2].append(snippet.location)
+        expected[group][3].append(snippet.note_id)
     tokenizer = make_tokenizer(settings)
 
     index = build_index(folder, settings, tokenizer)
-    assert list(index.notes) == loaded.notes
-    assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == [
-        (s.text, s.title, s.locations, s.note_ids) for s in expected
-    ]
-    assert list(index.snippet_terms) == [tokenizer.terms(s.text) for s in expected]
-    assert dict(index.title_terms) == {
-        n.title: frozenset(tokenizer.terms(n.title)) for n in loaded.notes
-    }
-    for note in loaded.notes:
+    assert list(index.notes) == notes
+    assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == expected
+    assert list(index.snippet_terms) == [tokenizer.terms(text) for text, *_ in expected]
+    assert dict(index.title_terms) == {n.title: frozenset(tokenizer.terms(n.title)) for n in notes}
+    for note in notes:
         places = sorted(
-            (place.start, s.id)
-            for s in expected
-            for place, owner in zip(s.locations, s.note_ids, strict=True)
+            (place.start, sid)
+            for sid, (_, _, locations, owners) in enumerate(expected)
+            for place, owner in zip(locations, owners, strict=True)
             if owner == note.id
         )
         assert index.note_snippets[note.id] == [sid for _, sid in places]
     assert index.stats.skipped == tuple(loaded.skipped)
-    assert (index.stats.files, index.stats.notes) == (loaded.files, len(loaded.notes))
+    assert (index.stats.files, index.stats.notes) == (loaded.files, len(notes))
     assert index.stats.snippets_before_dedup == len(raw)
     assert index.stats.snippets == len(expected) < len(raw)
 
@@ -122,43 +128,8 @@ def arrays_of(index: NotesIndex) -> tuple:
     return (
         [(s.text, s.locations) for s in index.snippets],
         list(index.snippet_terms),
-        {name: array.tolist() for name, array in index.bm25.to_arrays().items()},
+        [array.tolist() for array in (index.bm25.indptr, index.bm25.indices, index.bm25.data)],
     )
-
-
-def test_jieba_dictionary_from_the_cache_is_jiebas_own(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    jieba.dt.check_initialized()
-    save_jieba_dictionary(tmp_path)
-    fresh = jieba.Tokenizer()
-    assert load_jieba_dictionary(tmp_path, fresh)
-    assert fresh.FREQ == jieba.dt.FREQ and fresh.total == jieba.dt.total
-    text = "梯度检查点在前向传播时只保存部分激活值，南京市长江大桥"
-    assert fresh.lcut(text) == jieba.lcut(text)
-    assert not load_jieba_dictionary(tmp_path, fresh)  # already loaded: left alone
-    for path in tmp_path.rglob("jieba-*.npz"):
-        path.write_bytes(path.read_bytes()[:-10])
-    with caplog.at_level(logging.WARNING):
-        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
-    assert "unusable" in caplog.text
-
-
-def test_the_string_index_finds_every_string_and_nothing_else() -> None:
-    rng = random.Random(4)
-    alphabet = "梯度检查点学习率abcxyz0123-_ "
-    words = list(
-        dict.fromkeys("".join(rng.choices(alphabet, k=rng.randint(0, 6))) for _ in range(5000))
-    )
-    table = StringTable(*StringTable.pack(words))
-    index = StringIndex.build(table, count=len(words) - 100)  # the last 100 are not indexed
-    assert index.lookup(words) == [*range(len(words) - 100), *[None] * 100]
-    assert index.lookup(["not there", "梯度梯度梯度梯度梯度梯度梯度"]) == [None, None]
-    saved = StringIndex(table, index.slots.copy(), index.count)
-    assert saved.lookup(words[:50]) == list(range(50))
-    assert dict(saved) == {word: row for row, word in enumerate(words[:-100])}
-    with pytest.raises(ValueError, match="does not fit"):
-        StringIndex(table, index.slots[: len(index.slots) // 4], index.count)
 
 
 def test_notes_without_a_searchable_word_are_a_bad_folder(
