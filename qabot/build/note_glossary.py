@@ -91,9 +91,9 @@ def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
             terms += found
             ptr.append(len(terms))
     return GlossaryArrays(
-        keys=StringTable(*StringTable.pack(keys)),
+        keys=StringTable.of(keys),
         ptr=np.array(ptr, dtype=np.int64),
-        terms=StringTable(*StringTable.pack(terms)),
+        terms=StringTable.of(terms),
     )
 
 
