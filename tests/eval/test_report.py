@@ -78,14 +78,12 @@ def test_the_report_prints_and_saves_every_kind(pipeline: QAPipeline) -> None:
 
 
 def test_a_note_substring_is_found_in_a_note_of_several_lines(notes_folder: Make) -> None:
-    # A Markdown paragraph of three lines is one note; its second line is cited.
+    # A Markdown paragraph of three lines is one note; its third line is cited.
     folder = notes_folder(
         {"n.md": "# 预热\n\n学习率预热让学习率\n在训练开始时逐步增大。\n它避免早期发散。\n"}
     )
     pipeline = QAPipeline.from_settings(Settings(notes_dir=folder, index={"cache": False}))
-    answer = pipeline.ask("学习率预热避免什么?")
-    assert not answer.abstained
-    report = evaluate(
-        asked(Question("1", "学习率预热避免什么?", ("早期发散",), "让学习率")), pipeline
-    )
+    question = Question("1", "早期发散怎么避免?", ("早期发散",), ("让学习率",))
+    report = evaluate(asked(question), pipeline)
+    assert report.records[0]["cited"] == ["n.md:5"]
     assert report.records[0]["note_at_1"]
