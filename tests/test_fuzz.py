@@ -31,11 +31,11 @@ from hypothesis import strategies as st
 
 from qabot.chat.citations import Place, by_place, excerpt
 from qabot.chat.strings import EN, Notice, notice_of
-from qabot.config import Settings
-from qabot.index import make_tokenizer
+from qabot.config import Settings, TokenizerSettings
 from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
 from qabot.schema import Answer, Citation
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources, utf16_len
 from qabot.tokenizer import Tokenizer
 
@@ -98,7 +98,7 @@ def tokenizer() -> Tokenizer:
 @pytest.fixture(scope="module")
 def bigram_tokenizer() -> Tokenizer:
     """The other code paths: character bigrams and jieba's search mode."""
-    return Tokenizer(char_bigrams=True, search_mode=True)
+    return Tokenizer(TokenizerSettings(search_mode=True))
 
 
 @pytest.fixture(scope="module")

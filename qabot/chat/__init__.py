@@ -6,7 +6,8 @@
 - :mod:`~qabot.chat.store`: turns, answer messages and button pages, in SQLite;
 - :mod:`~qabot.chat.strings`: every sentence in Chinese and English;
 - :mod:`~qabot.chat.citations`: citations grouped by place;
-- :mod:`~qabot.chat.feedback`: 👍/👎 votes;
+- :mod:`~qabot.chat.feedback`: 👍/👎 votes; :mod:`~qabot.chat.review` turns them into a
+  review list and a regression set;
 - :mod:`~qabot.chat.examples`: example questions from the notes;
 - :mod:`~qabot.chat.limits`: per-person rate limits.
 """

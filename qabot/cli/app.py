@@ -209,7 +209,7 @@ def main() -> None:
     except typer.TyperException as error:
         errors.print(f"qabot: error: {error.format_message()}")
         code = 2
-    except (UserError, ConfigError, NotesFolderError, EvalInputError) as error:
+    except (UserError, ConfigError, NotesFolderError, EvalInputError, FeedbackError) as error:
         errors.print(f"qabot: error: {error}")
         code = 2
     except BrokenPipeError:

@@ -1,6 +1,6 @@
 """The ``qabot eval`` command: measure answer quality and print the numbers.
 
-Three modes, one per run:
+Four modes, one per run:
 
 - ``qabot eval QUESTIONS.jsonl [--notes DIR]``: your own question set (see
   :mod:`qabot.eval.question_set`);
@@ -9,7 +9,7 @@ Three modes, one per run:
 - ``qabot eval --offtopic QUESTIONS.txt [--notes DIR]``: questions that must abstain
   (one per line, or every question of a SQuAD ``.json`` file);
 - ``qabot eval --feedback VOTES.sqlite [--notes DIR]``: the bot's 👎 answers to review,
-  its 👍 answers as a regression set (see :mod:`qabot.eval.feedback`).
+  its 👍 answers as a regression set (see :mod:`qabot.chat.review`).
 
 ``--report OUT.json`` also writes the measures and one record per question.
 
@@ -31,9 +31,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from qabot.chat.review import evaluate_feedback, load_votes
 from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from qabot.eval.errors import EvalInputError
-from qabot.eval.feedback import evaluate_feedback, load_votes
 from qabot.eval.offtopic import evaluate_offtopic, load_offtopic
 from qabot.eval.question_set import evaluate_question_set, load_question_set
 from qabot.eval.squad import evaluate_squad

@@ -1,4 +1,4 @@
-"""``qabot eval --feedback FILE``: the bot's 👍/👎 votes as a review list and a regression set.
+"""The bot's 👍/👎 votes as a review list and a regression set (``qabot eval --feedback``).
 
 👎 answers are listed for review: the question, what was quoted, where from, how many
 said so. 👍 answers are a regression set: each question is asked again (with the
@@ -21,20 +21,16 @@ from typing import Any
 
 from qabot.chat.citations import excerpt
 from qabot.chat.feedback import FeedbackError, FeedbackStore, Vote
-from qabot.eval.errors import EvalInputError
 from qabot.pipeline import QAPipeline
 
 _Key = tuple[str, str, int, str]  # question, context, page, answer
 
 
 def load_votes(path: Path) -> list[Vote]:
-    """Every vote in the feedback file ``path``."""
+    """Every vote in the feedback file ``path``; :class:`FeedbackError` if there is none."""
     if not path.is_file():
-        raise EvalInputError(f"feedback file not found: {path}")
-    try:
-        return FeedbackStore(path).votes()
-    except FeedbackError as error:
-        raise EvalInputError(str(error)) from None
+        raise FeedbackError(f"feedback file not found: {path}")
+    return FeedbackStore(path).votes()
 
 
 @dataclass

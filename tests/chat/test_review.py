@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from qabot.chat.feedback import FeedbackStore, Vote
-from qabot.eval.feedback import evaluate_feedback
+from qabot.chat.review import evaluate_feedback
 from qabot.pipeline import QAPipeline
 
 REPO = Path(__file__).resolve().parents[2]
