@@ -46,15 +46,19 @@ async def test_follow_ups_in_a_private_chat(
     make_bot: Callable[..., Application], make_user: Callable[..., FakeUser]
 ) -> None:
     carol = make_user(user_id=53, language_code="zh-hans")
-    app = make_bot()
+    app = make_bot(questions_per_minute=20)
     with ErrorCollector(app) as errors:
         async with running_application(app):
             await carol.send_message("那这个呢？")  # nothing earlier: the usual hint
             hint = await carol.wait_for_reply(timeout=10)
             await carol.send_message(CHECKPOINTS)
-            await carol.wait_for_reply(timeout=10)
+            checkpoints = await carol.wait_for_reply(timeout=10)
             await carol.send_message("还有呢？")
             more = await carol.wait_for_reply(timeout=10)
+            await carol.send_message(DEEPSEEK)
+            await carol.wait_for_reply(timeout=10)
+            await carol.send_message("为什么？", reply_to=checkpoints)  # not the last question
+            by_reply = await carol.wait_for_reply(timeout=10)
             await carol.send_message("那 AdamW 和 Adam 有什么区别？")  # moves on
             moved_on = await carol.wait_for_reply(timeout=10)
             await carol.send_message("它是什么？")
@@ -63,6 +67,7 @@ async def test_follow_ups_in_a_private_chat(
     assert "没有可以查找的主题" in hint["text"]
     assert check_html(more["text"]).startswith("（接上题：梯度检查点）")
     assert "[4] " in more["text"]  # the next results of the question it follows up
+    assert check_html(by_reply["text"]).startswith("（接上题：梯度检查点）")
     assert "AdamW" in moved_on["text"] and "接上题" not in moved_on["text"]
     assert check_html(about_adamw["text"]).startswith("（接上题：AdamW Adam")
 
