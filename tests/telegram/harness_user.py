@@ -416,6 +416,12 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def button_labels(reply: BotReply) -> list[str]:
+    """The labels of the inline keyboard under ``reply``, row by row."""
+    markup = reply["reply_markup"] or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
 def command_text(
     command: str, args: str = "", mention_bot: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:

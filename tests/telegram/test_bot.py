@@ -15,6 +15,7 @@ from harness import (
     async_test,
     running_application,
 )
+from harness_user import button_labels
 from html_check import check_html
 from telegram.ext import Application
 
@@ -44,11 +45,6 @@ def bot(
     return build_application(settings, pipeline)
 
 
-def buttons(reply: dict[str, Any]) -> list[str]:
-    markup = reply["reply_markup"] or {}
-    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
-
-
 @async_test
 async def test_private_question_is_answered_with_citations(
     proxy: TelegramProxy, bot_token: str, fake_user: FakeUser, seeds_pipeline: QAPipeline
@@ -65,7 +61,7 @@ async def test_private_question_is_answered_with_citations(
     assert reply["text"].startswith("<b>") and reply["parse_mode"] == "HTML"
     assert reply["reply_to_message_id"] == sent
     assert "[1] " in text and "also in" in text
-    assert buttons(reply) == ["More", "Sources", "👍", "👎"]
+    assert button_labels(reply) == ["More", "Sources", "👍", "👎"]
     assert proxy.calls("sendChatAction")[0].params["action"] == "typing"
     commands = proxy.calls("setMyCommands")[0].params["commands"]
     assert {c["command"] for c in commands} == {"ask", "help", "stats", "reload"}
@@ -173,8 +169,8 @@ async def test_note_markup_arrives_escaped_and_long_answers_are_split(
     assert expected_parts >= 2
     visible = "".join(check_html(part["text"]) for part in parts)
     assert long_sentence in visible
-    assert buttons(parts[-1]) == ["Sources", "👍", "👎"]
-    assert all(not buttons(p) for p in parts[:-1])
+    assert button_labels(parts[-1]) == ["Sources", "👍", "👎"]
+    assert all(not button_labels(p) for p in parts[:-1])
 
 
 @async_test

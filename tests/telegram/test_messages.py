@@ -6,10 +6,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from harness import ErrorCollector, FakeUser, TelegramProxy, async_test, running_application
-from harness_user import mention_text
+from harness_user import button_labels, mention_text
 from html_check import check_html
 from telegram.ext import Application
 
@@ -18,11 +17,6 @@ from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 
 DEEPSEEK = "DeepSeek-V3 的总参数量是多少?"
-
-
-def buttons(reply: dict[str, Any]) -> list[str]:
-    markup = reply["reply_markup"] or {}
-    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
 
 
 @async_test
@@ -47,9 +41,9 @@ async def test_chinese_for_a_zh_user_english_for_an_en_one_and_by_script_otherwi
             english = await unknown.wait_for_reply(10)
     errors.assert_clean()
     assert ZH.sources in zh_answer["text"] and "另见" in zh_answer["text"]
-    assert buttons(zh_answer) == ["更多", "出处", "👍", "👎"]
+    assert button_labels(zh_answer) == ["更多", "出处", "👍", "👎"]
     assert EN.sources in en_answer["text"] and "also in" in en_answer["text"]
-    assert buttons(en_answer) == ["More", "Sources", "👍", "👎"]
+    assert button_labels(en_answer) == ["More", "Sources", "👍", "👎"]
     assert ZH.sources in by_script["text"] and EN.not_covered in english["text"]
     menus = {
         c.params.get("language_code"): c.params["commands"] for c in proxy.calls("setMyCommands")
