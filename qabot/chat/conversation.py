@@ -76,6 +76,7 @@ class Conversations:
             question,
             **self._kept(question, context, understood),
             answer=answer.answer,
+            page=answer.page,
             language=language,
             asked_message=asked_message,
         )
@@ -105,6 +106,7 @@ class Conversations:
             question,
             **self._kept(question, context, understood),
             answer=answer.answer,
+            page=answer.page,
             language=language,
         )
         return Reply(answer, turn, understood), answered_by
@@ -169,13 +171,14 @@ class Conversations:
         """The answer in the context of ``earlier``; that context; the topic it followed up.
 
         A follow-up naming no topic ("还有呢?") would quote what was just quoted; it gets
-        the next results instead.
+        the results after those instead.
         """
         context, topic = (earlier.carried, earlier.topic) if earlier else ("", "")
         answer = self.service.answer(question, 0, context)
-        repeats = earlier is not None and answer.answer and answer.answer == earlier.answer
-        if repeats and answer.has_more and not self._tokenizer.terms(question):
-            answer = self.service.answer(question, 1, context)
+        if earlier is not None and earlier.answer and not self._tokenizer.terms(question):
+            shown = self.service.answer(question, earlier.page, context) if earlier.page else answer
+            if shown.answer == earlier.answer and shown.has_more:
+                answer = self.service.answer(question, earlier.page + 1, context)
         return answer, context, self._understood(question, topic, answer)
 
     def _kept(self, question: str, context: str, understood: str | None) -> dict[str, str]:

@@ -28,6 +28,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# Bumped whenever the tables change: the state is short-lived, so an older file's
+# tables are dropped and made anew rather than migrated.
+_SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,6 +42,7 @@ CREATE TABLE IF NOT EXISTS turns (
     carried TEXT NOT NULL,
     topic TEXT NOT NULL,
     answer TEXT NOT NULL,
+    page INTEGER NOT NULL,
     language TEXT NOT NULL,
     created REAL NOT NULL
 );
@@ -62,7 +66,7 @@ CREATE TABLE IF NOT EXISTS pages (
 CREATE INDEX IF NOT EXISTS pages_by_turn ON pages (turn);
 CREATE INDEX IF NOT EXISTS pages_by_age ON pages (created);
 """
-_TURN_COLUMNS = "id, chat, user, question, context, carried, topic, answer, language, created"
+_TURN_COLUMNS = "id, chat, user, question, context, carried, topic, answer, page, language, created"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class Turn:
     carried: str  # what a follow-up of it carries: its question, and its context if it kept it
     topic: str  # what the conversation is about, as shown to people ("" if nothing)
     answer: str  # the answer's quoted sentences as first shown ("" for none)
+    page: int  # the page of results first shown (a "还有呢?" moves on to the next)
     language: str
     created: float
 
@@ -122,16 +127,17 @@ class ChatStore:
         carried: str = "",
         topic: str = "",
         answer: str = "",
+        page: int = 0,
         language: str = "en",
         asked_message: int | None = None,
     ) -> Turn:
         """Remember a question; the oldest and expired turns go."""
         now = self.clock()
-        values = (question, context, carried or question, topic, answer, language, now)
+        values = (question, context, carried or question, topic, answer, page, language, now)
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO turns (chat, user, asked_message, question, context, carried, topic,"
-                " answer, language, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " answer, page, language, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (chat, user, asked_message, *values),
             )
             turn_id = cursor.lastrowid or 0
@@ -147,14 +153,16 @@ class ChatStore:
         carried: str,
         topic: str,
         answer: str,
+        page: int,
         language: str,
     ) -> Turn:
         """The same turn, asked anew (an edited question); its pages now refer to this."""
-        values = (question, context, carried or question, topic, answer, language, self.clock())
+        now = self.clock()
+        values = (question, context, carried or question, topic, answer, page, language, now)
         with self._lock, self._db:
             self._db.execute(
                 "UPDATE turns SET question = ?, context = ?, carried = ?, topic = ?, answer = ?,"
-                " language = ?, created = ? WHERE id = ?",
+                " page = ?, language = ?, created = ? WHERE id = ?",
                 (*values, turn.id),
             )
         return Turn(turn.id, turn.chat, turn.user, *values)
@@ -266,7 +274,11 @@ def _connect(target: str) -> sqlite3.Connection:
         if target != ":memory:":
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            db.executescript("DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS answers;")
+            db.executescript("DROP TABLE IF EXISTS turns;")
         db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
     except sqlite3.Error:
         db.close()
         raise

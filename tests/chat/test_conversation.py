@@ -69,6 +69,8 @@ def test_a_follow_up_carries_the_topic_per_person_and_chat(talk: Conversations) 
     assert pronoun.understood == "DeepSeek-V3 总参数量" and "37B" in pronoun.answer.answer
     chained = talk.ask(1, 10, "还有呢?", "zh")
     assert chained.understood == "DeepSeek-V3 总参数量"
+    pages = [talk.ask(1, 10, "还有呢?", "zh").answer.page for _ in range(2)]
+    assert pages == [chained.answer.page + 1, chained.answer.page + 2]  # on and on
 
 
 def test_a_follow_up_that_moves_on_starts_a_topic_of_its_own(talk: Conversations) -> None:

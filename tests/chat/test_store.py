@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,13 @@ def test_an_unusable_file_keeps_the_state_in_memory(
     turn = store.add_turn(1, 1, "q")
     assert store.last_turn(1, 1, within=60) == turn
     assert "keeping it in memory" in caplog.text
+
+
+def test_a_file_of_another_layout_is_started_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE turns (id INTEGER PRIMARY KEY, question TEXT)")
+        old.execute("INSERT INTO turns (question) VALUES ('an old turn')")
+    store = ChatStore(path, ttl=60)
+    assert store.last_turn(1, 1, within=60) is None
+    assert store.add_turn(1, 1, "q") == store.last_turn(1, 1, within=60)
