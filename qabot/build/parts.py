@@ -110,9 +110,7 @@ class Part:
     @classmethod
     def unreadable(cls, reason: str) -> Part:
         """The part of a file that could not be read, and why."""
-        return cls(
-            FileText.unreadable(reason), StringTable.of([]), np.zeros(1, np.int64), _EMPTY_INTS
-        )
+        return cls(FileText.unreadable(reason), StringTable.of([]), np.zeros(1, np.int64), _EMPTY_INTS)
 
 
 def make_parts(
@@ -127,9 +125,7 @@ def make_parts(
     snippet and exist for one batch only.
     """
     loader = NoteLoader.from_settings(settings.ingest)
-    splitter = SentenceSplitter(
-        settings.ingest.min_snippet_chars, settings.ingest.max_snippet_chars
-    )
+    splitter = SentenceSplitter(settings.ingest.min_snippet_chars, settings.ingest.max_snippet_chars)
     texts = []
     for file in files:
         texts.append(read_file(file, loader, splitter))
@@ -214,10 +210,8 @@ def _tokenized(
 ) -> list[Part]:
     """The parts of ``batch``, all their texts tokenized in one call."""
     texts = [
-        string
-        for text in batch
-        for table in (text.snippets.text, text.titles)
-        for string in table.to_list()
+        string for text in batch for table in (text.snippets.text, text.titles) for string in
+        table.to_list()
     ]
     terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
     del texts  # a string per snippet and title: freed before the parts are made
