@@ -25,8 +25,8 @@ from queue import SimpleQueue
 import jieba
 import numpy as np
 
-from qabot.config import Settings
 from qabot.arrays import TermNumbering
+from qabot.config import Settings
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 

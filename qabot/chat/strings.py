@@ -164,7 +164,7 @@ EN = Strings(
     ),
     index_stats=(
         "{files} files, {notes} notes, {before} snippets → {snippets} after dedup "
-        "({duplicates} duplicates merged), {skipped} files skipped"
+        "({duplicates} duplicates merged), {skipped} files skipped, {ignored} ignored"
     ),
     index_built="Index built {time}.",
     skipped="skipped {source}: {reason}",
@@ -245,7 +245,7 @@ ZH = Strings(
     ),
     index_stats=(
         "{files} 个文件，{notes} 条笔记，{before} 个片段 → 去重后 {snippets} 个"
-        "（合并重复 {duplicates} 个），跳过文件 {skipped} 个"
+        "（合并重复 {duplicates} 个），跳过文件 {skipped} 个，忽略 {ignored} 个"
     ),
     index_built="索引建于 {time}。",
     skipped="跳过 {source}：{reason}",

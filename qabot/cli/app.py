@@ -112,7 +112,12 @@ def repl(
 
 @app.command()
 def index(
-    notes: NotesOption = None, config: ConfigOption = None, no_cache: NoCacheOption = False
+    notes: NotesOption = None,
+    config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="List every skipped file, not one line per cause.")
+    ] = False,
 ) -> None:
     """Index the notes folder (or load its index from the cache) and print what it holds.
 
@@ -125,7 +130,7 @@ def index(
     except FeedbackError as error:
         errors.print(f"qabot: warning: {error}", markup=False)
         helpful = None
-    render_stats(console, pipeline.index.stats, _strings(""), helpful)
+    render_stats(console, pipeline.index.stats, _strings(""), helpful, verbose)
 
 
 app.command("eval")(eval_command)

@@ -19,6 +19,7 @@ from rich.markup import escape
 from qabot.chat.citations import Place, by_place, excerpt
 from qabot.chat.feedback import HelpfulRate
 from qabot.chat.strings import Notice, Strings, notice_of
+from qabot.ingest.skipped import summarize_skipped
 from qabot.schema import Answer, IndexStats
 
 
@@ -65,9 +66,15 @@ def render_sources(console: Console, answer: Answer | None, strings: Strings) ->
 
 
 def render_stats(
-    console: Console, stats: IndexStats, strings: Strings, helpful: HelpfulRate | None = None
+    console: Console,
+    stats: IndexStats,
+    strings: Strings,
+    helpful: HelpfulRate | None = None,
+    verbose: bool = False,
 ) -> None:
-    """Files, notes, snippets before and after dedup, skipped files, and the helpful rate."""
+    """Files, notes, snippets before and after dedup, skipped and ignored files, and the
+    helpful rate; the skipped files one by one, or one line per cause when many
+    (``verbose``: all)."""
     line = strings.index_stats.format(
         files=stats.files,
         notes=stats.notes,
@@ -75,10 +82,14 @@ def render_stats(
         snippets=stats.snippets,
         duplicates=stats.duplicates_merged,
         skipped=len(stats.skipped),
+        ignored=stats.ignored,
     )
     console.print(line, highlight=False, markup=False)
-    for skipped in stats.skipped:
-        line = strings.skipped.format(source=skipped.source, reason=skipped.reason)
+    if verbose:
+        lines = [strings.skipped.format(source=s.source, reason=s.reason) for s in stats.skipped]
+    else:
+        lines = summarize_skipped(stats.skipped)
+    for line in lines:
         console.print(f"  {line}", markup=False)
     if helpful is not None and helpful.votes:
         rate = strings.helpful_rate.format(
