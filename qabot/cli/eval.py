@@ -1,6 +1,6 @@
 """The ``qabot eval`` command: measure answer quality and print the numbers.
 
-Three modes, one per run:
+Four modes, one per run:
 
 - ``qabot eval QUESTIONS.jsonl [--notes DIR]``: your own question set (see
   :mod:`qabot.eval.questions`); with a ``kind`` per question, the measures are also
@@ -8,7 +8,9 @@ Three modes, one per run:
 - ``qabot eval --squad FILE.json``: a SQuAD-format benchmark, its contexts written as a
   notes folder (see :mod:`qabot.eval.squad`);
 - ``qabot eval --offtopic QUESTIONS.txt [--notes DIR]``: questions that must abstain
-  (one per line, or every question of a SQuAD ``.json`` file).
+  (one per line, or every question of a SQuAD ``.json`` file);
+- ``qabot eval --feedback VOTES.sqlite [--notes DIR]``: the bot's 👎 answers to review,
+  its 👍 answers as a regression set (see :mod:`qabot.chat.review`).
 
 ``--report OUT.json`` also writes the measures and one record per question.
 
@@ -25,15 +27,16 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from qabot.chat.review import evaluate_feedback, load_votes
 from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from qabot.eval.errors import EvalInputError
 from qabot.eval.questions import load_questions
-from qabot.eval.report import EvalReport, evaluate
+from qabot.eval.report import evaluate
 from qabot.eval.squad import evaluate_squad
 from qabot.pipeline import QAPipeline
 
@@ -55,6 +58,12 @@ def eval_command(
             "--offtopic", help="Questions that must abstain: text, one per line, or SQuAD."
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback", help="The bot's vote file: 👎 to review, 👍 as a regression set."
+        ),
+    ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the results as JSON to this file.")
     ] = None,
@@ -67,9 +76,11 @@ def eval_command(
     ] = None,
 ) -> None:
     """Measure answer quality: note@1, answer@1, abstentions and latency."""
-    modes = [mode for mode in (questions, squad, offtopic) if mode is not None]
+    modes = [mode for mode in (questions, squad, offtopic, feedback) if mode is not None]
     if len(modes) != 1:
-        raise EvalInputError("give one of QUESTIONS.jsonl, --squad FILE or --offtopic FILE")
+        raise EvalInputError(
+            "give one of QUESTIONS.jsonl, --squad FILE, --offtopic FILE or --feedback FILE"
+        )
     if squad is not None and notes is not None:
         raise EvalInputError("--notes is not used with --squad: the contexts are the notes")
     settings = load_settings(config or DEFAULT_CONFIG_FILE, notes_dir=notes)
@@ -78,13 +89,21 @@ def eval_command(
     if squad is not None:
         with tempfile.TemporaryDirectory(prefix="qabot-squad-") as folder:
             result = evaluate_squad(squad, settings, Path(folder))
+        _write(result.lines(), result.to_dict(), report)
+    elif feedback is not None:
+        votes = load_votes(feedback)
+        outcome, voted = evaluate_feedback(votes, _pipeline(settings))
+        payload = {"mode": "feedback", "summary": outcome.to_dict(), "records": voted}
+        _write(outcome.lines(), payload, report)
+        if outcome.changed:  # a helpful answer changed: fail, as a regression test does
+            raise typer.Exit(1)
     else:
         loaded = load_questions(modes[0], must_abstain=offtopic is not None)
         for problem in loaded.problems:
             _err.print(f"qabot: warning: {problem}")
         mode = "offtopic" if offtopic is not None else "questions"
         result = evaluate(loaded, _pipeline(settings), mode)
-    _finish(result, report)
+        _write(result.lines(), result.to_dict(), report)
 
 
 def _pipeline(settings: Settings) -> QAPipeline:
@@ -92,13 +111,13 @@ def _pipeline(settings: Settings) -> QAPipeline:
     return QAPipeline.from_settings(settings)
 
 
-def _finish(result: EvalReport, report: Path | None) -> None:
-    for line in result.lines():
+def _write(lines: list[str], payload: dict[str, Any], report: Path | None) -> None:
+    """Print ``lines``; with ``--report``, write ``payload`` (mode, summary, records)."""
+    for line in lines:
         _out.print(line)
     if report is not None:
-        payload = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
         try:
-            report.write_text(payload, encoding="utf-8")
+            report.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         except OSError as error:
             raise EvalInputError(f"cannot write {report}: {error.strerror}") from None
         _err.print(f"report written to {report}")

@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from qabot.build.matrices import note_matrix_for
 from qabot.config import ReaderSettings, RetrieverSettings
@@ -80,12 +80,18 @@ class ExtractiveReader:
         hits: list[tuple[int, float]],
         index: NotesIndex,
         page: int = 0,
+        context_terms: Sequence[str] = (),
     ) -> Answer:
-        """Answer from ``hits`` (``(snippet id, score)``, best first); ``page`` > 0 for /more."""
+        """Answer from ``hits`` (``(snippet id, score)``, best first); ``page`` > 0 for /more.
+
+        ``context_terms`` (an earlier question's, for a follow-up) join the ranking of
+        notes at half the weight of ``query_terms``; sentences are scored, and coverage
+        measured, on ``query_terms`` alone.
+        """
         expansion = self._expand(query_terms, index)
         query_terms = query_terms + list(expansion.weights)
         ranked, sentence_scores = self._rank_scored(
-            question, query_terms, hits, index, expansion.weights
+            question, query_terms, hits, index, expansion.weights, context_terms
         )
         if not ranked:
             return self._abstain(question, index, [])
@@ -126,6 +132,7 @@ class ExtractiveReader:
         hits: list[tuple[int, float]],
         index: NotesIndex,
         weights: Mapping[str, float],
+        context_terms: Sequence[str] = (),
     ) -> tuple[list[int], dict[int, float]]:
         """Snippet ids, best first (the sentences of the top notes, then the other hits),
         and the sentence score of each sentence of the top notes.
@@ -143,7 +150,9 @@ class ExtractiveReader:
             return wants_code or not code.note_is_code[int(ranker.first_note[document])]
 
         k = self.settings.candidate_notes
-        notes = _top_notes(ranker, query_terms, weights, k, allowed)
+        # BM25 adds up its terms' scores: the question's own twice weighs the context half.
+        note_query = query_terms * 2 + list(context_terms) if context_terms else query_terms
+        notes = _top_notes(ranker, note_query, weights, k, allowed)
         ranked = scorer.rank(question, query_terms, notes, ranker, weights)
         if wants_code:  # stable: each kind keeps its order
             ranked.sort(key=lambda item: not code.is_code(item[0]))
