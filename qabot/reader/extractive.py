@@ -253,17 +253,22 @@ def _top_notes(
     allowed: Callable[[int], bool],
 ) -> list[tuple[int, float]]:
     """The ``k`` best notes ``allowed`` for ``query``, a term counting ``weights[term]``
-    times (1 if not given): the best of either part's top notes, scored whole."""
+    times (1 if not given): the best of each weight's top notes, scored whole."""
     pool = max(4 * k, 20)
-    light = [term for term in query if weights.get(term, 1.0) < 1.0]
+    light: dict[float, list[str]] = {}
+    for term in query:
+        if (weight := weights.get(term, 1.0)) < 1.0:
+            light.setdefault(weight, []).append(term)
     if light:
         full = [term for term in query if weights.get(term, 1.0) >= 1.0]
-        found = {doc for part in (full, light) for doc, _ in ranker.top(part, pool)}
+        parts = [full, *light.values()]
+        found = {doc for part in parts for doc, _ in ranker.top(part, pool)}
+        # BM25 adds up its terms' scores: each weight's terms are scored together.
         scored = [
             (
                 doc,
                 ranker.bm25.score(full, doc)
-                + sum(weights[t] * ranker.bm25.score([t], doc) for t in light),
+                + sum(w * ranker.bm25.score(terms, doc) for w, terms in light.items()),
             )
             for doc in found
         ]
