@@ -35,9 +35,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from report import write_report
-
 from qabot.store.pool import available_cores
+from report import write_report
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -214,6 +213,7 @@ def child_corpus(work: Path, size: str) -> dict:
 
 def child_build(work: Path, size: str) -> dict:
     import qabot.store.parts as parts
+
     from qabot.index import build_index
 
     run_dir = _run_dir(work, int(size))
@@ -291,8 +291,8 @@ def child_tokenize(work: Path, size: str) -> dict:
     :data:`TOKENIZE_ROUNDS` times, alternating, and its fastest run kept: load from
     other work only ever slows a run down, so the fastest is the least disturbed."""
     import jieba
-
     import qabot.store.pool as pool
+
     from qabot.index import make_tokenizer
 
     lines = [
@@ -332,7 +332,6 @@ def child_tokenize(work: Path, size: str) -> dict:
 
 def child_peer(work: Path, name: str, size: str) -> dict:
     from peers import PEERS
-
     from qabot.store.tables import StringTable
 
     arrays = np.load(next((_run_dir(work, int(size)) / ".qabot-cache").rglob("index.npz")))
