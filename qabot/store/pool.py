@@ -27,6 +27,7 @@ import numpy as np
 from qabot.config import Settings
 from qabot.store.tables import TermNumbering
 from qabot.tokenizer import Tokenizer
+from qabot.worker_lifetime import die_with_parent
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` texts while tokenizing."""
@@ -205,9 +206,13 @@ def _on_every_core(
             results[index] = numbers.merge(futures[index].result())
             report.done(index)
 
-    with ProcessPoolExecutor(
-        cores - 1, mp_context=context, initializer=_start_worker, initargs=worker_args
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        cores - 1,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), *worker_args),
+    )
+    try:
         futures = [pool.submit(_tokenize_in_worker, chunk) for chunk in chunks]
         for index, future in enumerate(futures):
             future.add_done_callback(lambda _, index=index: finished.put(index))
@@ -219,6 +224,12 @@ def _on_every_core(
                 take(finished.get())
         while len(results) < len(chunks):
             take(finished.get())
+    except BaseException:
+        # Ctrl-C or an error: drop the chunks no worker has started, rather than wait
+        # for the workers to tokenize every one (what leaving a `with` block does).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [results[index] for index in range(len(chunks))]
 
 
@@ -226,10 +237,12 @@ _worker_tokenizer: Tokenizer | None = None
 _worker_numbering = TermNumbering()
 
 
-def _start_worker(source: Tokenizer | dict) -> None:
-    """Give this worker its tokenizer (a forked worker's parent's, or one made from
-    the settings, as a dict) and a numbering of its own."""
+def _start_worker(parent_pid: int, source: Tokenizer | dict) -> None:
+    """Tie this worker's life to its parent's, and give it its tokenizer (a forked
+    worker's parent's, or one made from the settings, as a dict) and a numbering of
+    its own."""
     global _worker_tokenizer, _worker_numbering
+    die_with_parent(parent_pid)
     if isinstance(source, dict):
         from qabot.index import make_tokenizer  # the same tokenizer the main process makes
 
