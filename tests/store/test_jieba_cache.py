@@ -1,0 +1,49 @@
+"""The jieba dictionary cache: a damaged file is rebuilt once, not warned about for ever."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jieba
+import pytest
+
+from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_cache_is_rebuilt_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    save_jieba_dictionary(tmp_path)
+    [path] = tmp_path.rglob("jieba-*.npz")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] if damage == "truncated" else b"not a zip")
+
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
+        rebuilt = jieba.Tokenizer()
+        assert load_jieba_dictionary(tmp_path, rebuilt)  # the next run: whole again
+    assert [r.getMessage() for r in caplog.records] == [caplog.records[0].getMessage()]
+    assert "rebuilt it" in caplog.text
+    assert rebuilt.FREQ == jieba.dt.FREQ and rebuilt.total == jieba.dt.total
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+
+
+def test_an_unwritable_cache_is_reported_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_jieba_dictionary(tmp_path)
+    [path] = tmp_path.rglob("jieba-*.npz")
+    path.write_bytes(b"not a zip")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("qabot.store.jieba_cache.save_arrays", refuse)
+    fresh = jieba.Tokenizer()
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, fresh)
+    assert len(caplog.records) == 1
+    assert "could not be rebuilt: [Errno 13] Permission denied" in caplog.text
+    assert fresh.lcut("梯度检查点") == jieba.lcut("梯度检查点")  # jieba's own, still working
