@@ -190,8 +190,10 @@ class Settings(BaseSettings):
 
     notes_dir: Path = Path("seeds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
-    # With --watch, wait this long after the last change before rebuilding.
+    # With --watch, wait this long after the last change before rebuilding, but never
+    # longer than watch_max_wait_ms after the first change of a burst.
     watch_debounce_ms: int = Field(1600, ge=50)
+    watch_max_wait_ms: int = Field(10_000, ge=50)
     ingest: IngestSettings = IngestSettings()
     tokenizer: TokenizerSettings = TokenizerSettings()
     retriever: RetrieverSettings = RetrieverSettings()

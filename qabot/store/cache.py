@@ -132,8 +132,8 @@ class IndexCache:
             return None
         try:
             return load_arrays(self.snapshot_path, key)
-        except CacheError:
-            log.warning("the notes or settings changed since the index was cached; updating it")
+        except CacheError:  # expected after an edit: --watch meets it at every rebuild
+            log.info("the notes or settings changed since the index was cached; updating it")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             log.warning(
                 "index cache %s is unreadable (%s); rebuilding it", self.snapshot_path, error
