@@ -49,7 +49,14 @@ def start_index(notes: Path, cwd: Path, fork: bool = False) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's job is
+        preexec_fn=as_in_a_terminal,
     )
+
+
+def as_in_a_terminal() -> None:
+    """Ctrl-C works even when the tests run in the background, where it is ignored
+    (and a program started from there inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def children(pid: int) -> list[int]:
@@ -160,3 +167,37 @@ def test_without_prctl_a_watchdog_ends_the_orphan() -> None:
     parent.kill()
     parent.wait()
     assert_all_gone([worker])
+
+
+INTERRUPTED_POOL = """
+import os, sys, time
+import qabot.store.pool as pool
+from qabot.config import Settings
+from qabot.index import make_tokenizer
+
+marks = sys.argv[1]
+tokenize_in_worker = pool._tokenize_in_worker
+
+def marking(texts):  # each chunk a worker starts leaves a file in marks
+    open(os.path.join(marks, f"{os.getpid()}-{time.monotonic_ns()}"), "w").close()
+    time.sleep(0.02)
+    return tokenize_in_worker(texts)
+
+def ctrl_c(done, total):  # as if Ctrl-C came once the first chunk was done
+    raise KeyboardInterrupt
+
+pool._tokenize_in_worker = marking
+pool.PARALLEL_FROM_CHARS = 0
+settings = Settings(index={"workers": 3})
+texts = [f"第{n}条：梯度检查点在前向传播时只保存部分激活值。" for n in range(60_000)]
+try:
+    pool.tokenize(texts, settings, make_tokenizer(settings), ctrl_c)
+except KeyboardInterrupt:
+    pass
+"""
+
+
+def test_an_interrupted_pool_starts_no_more_chunks(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", INTERRUPTED_POOL, str(tmp_path)], check=True, timeout=120)
+    # Of ~100 chunks, each worker may have one running and one queued.
+    assert len(list(tmp_path.iterdir())) <= 6

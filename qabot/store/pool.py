@@ -185,7 +185,7 @@ def _on_every_core(
     # Imported here: only large folders need them, and `qabot ask` starts faster without.
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     if sys.platform == "linux" and threading.active_count() == 1:
         # A forked worker starts at once with this process's tokenizer and jieba's
@@ -212,8 +212,9 @@ def _on_every_core(
         initializer=_start_worker,
         initargs=(os.getpid(), *worker_args),
     )
+    futures: list[Future[_Chunk]] = []
     try:
-        futures = [pool.submit(_tokenize_in_worker, chunk) for chunk in chunks]
+        futures += (pool.submit(_tokenize_in_worker, chunk) for chunk in chunks)
         for index, future in enumerate(futures):
             future.add_done_callback(lambda _, index=index: finished.put(index))
         for index, future in enumerate(futures):
@@ -227,7 +228,11 @@ def _on_every_core(
     except BaseException:
         # Ctrl-C or an error: drop the chunks no worker has started, rather than wait
         # for the workers to tokenize every one (what leaving a `with` block does).
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Cancelled here, not by shutdown(cancel_futures=True): the pool's own thread
+        # skips that once the pool object is gone, which an exception soon makes it.
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=False)
         raise
     pool.shutdown()
     return [results[index] for index in range(len(chunks))]
