@@ -172,6 +172,8 @@ class TelegramSettings(_Section):
     questions_per_minute: int = Field(6, ge=1)
     # Telegram's own flood limit on the bot's requests; PTB's AIORateLimiter keeps to it.
     api_requests_per_second: float = Field(30, gt=0)
+    # Retries of a Bot API call that met a 5xx or a network error (waits 0.5, 1, 2, 4, 8 s…).
+    api_retries: int = Field(5, ge=0, le=10)
     # How long the More and Sources buttons of an answer keep working.
     button_ttl_seconds: int = Field(86400, ge=60)
     webhook: WebhookSettings = WebhookSettings()

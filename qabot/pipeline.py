@@ -12,10 +12,12 @@ from __future__ import annotations
 import time
 import unicodedata
 
+from qabot.build import Progress, build_index
 from qabot.config import Settings
-from qabot.index import NotesIndex, Progress, build_index, make_tokenizer
+from qabot.index import NotesIndex
 from qabot.reader.extractive import ExtractiveReader
 from qabot.schema import Answer
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 EMPTY_HINT = "Ask a question in words, for example: DeepSeek-V3 的总参数量是多少?"
@@ -29,7 +31,7 @@ class QAPipeline:
         self.index = index
         self.tokenizer = tokenizer
         self.settings = settings
-        self.reader = ExtractiveReader.from_settings(settings)
+        self.reader = ExtractiveReader(settings.reader, settings.retriever)
         self.built_at = time.time()  # when this index was built or loaded; /stats shows it
 
     @classmethod

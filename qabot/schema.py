@@ -12,7 +12,11 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+NoteKind = Literal["prose", "code"]
+NOTE_KINDS: tuple[NoteKind, ...] = ("prose", "code")
+"""What a note holds; the index stores a note's kind as its place in this tuple."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +34,14 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """One note: a line of a text file, or a paragraph line under a Markdown heading."""
+    """One note: a line of a text file, or a block of a Markdown file (a paragraph, a
+    list item, a table row, a code block)."""
 
     id: int
     title: str
     text: str
     location: Location
+    kind: NoteKind = "prose"
 
 
 @dataclass(slots=True)

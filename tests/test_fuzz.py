@@ -29,12 +29,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qabot.config import Settings
-from qabot.index import make_tokenizer
+from qabot.config import Settings, TokenizerSettings
 from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
 from qabot.schema import Answer, Citation
-from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources
+from qabot.store.jieba_cache import make_tokenizer
+from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources, utf16_len
 from qabot.tokenizer import Tokenizer
 
 # html_check lives beside the Telegram tests, which are not a package (see conftest there).
@@ -96,7 +96,7 @@ def tokenizer() -> Tokenizer:
 @pytest.fixture(scope="module")
 def bigram_tokenizer() -> Tokenizer:
     """The other code paths: character bigrams and jieba's search mode."""
-    return Tokenizer(char_bigrams=True, search_mode=True)
+    return Tokenizer(TokenizerSettings(search_mode=True))
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +235,7 @@ def _visible_in_order(messages: list[str], expected: list[str], limit: int) -> N
     visible = []
     for message in messages:
         assert message, "an empty message (Telegram rejects it)"
-        assert len(message) <= limit
+        assert utf16_len(message) <= limit
         visible.append(check_html(message))
     # A block cut across messages must read whole again when they are put together.
     joined = "".join(visible)

@@ -99,7 +99,7 @@ def repl(
         from qabot.watch import watch_notes_in_thread  # only --watch pays for watchfiles
 
         watch_notes_in_thread(settings, session.rebuild)
-    session.run(line_reader())
+    session.run(line_reader(console))
 
 
 @app.command()

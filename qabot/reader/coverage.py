@@ -2,8 +2,8 @@
 
 Coverage is the share of the question's words, each weighed by its IDF over the
 snippets (``BM25Index.smooth_idf``), that the evidence holds. The evidence is the
-answer's whole note (``scope="note"``) or only the answer sentences
-(``scope="answer"``), with the note's title either way. Four refinements:
+answer's whole note (``coverage_scope="note"``) or only the answer sentences
+(``coverage_scope="answer"``), with the note's title either way. Four refinements:
 
 - a term joined by ``-``, ``_`` or ``/`` counts once, and is covered by itself, by its
   parts run together, or by all of its parts (``seed-thinking``, ``SeedThinking``,
@@ -22,7 +22,7 @@ answer's whole note (``scope="note"``) or only the answer sentences
   as a word, not a name; the translations are not words of their own.
 
 Example:
-    >>> meter = CoverageMeter(index, CoverageRule(scope="note"))  # doctest: +SKIP
+    >>> meter = CoverageMeter(index, ReaderSettings(coverage_scope="note"))  # doctest: +SKIP
     >>> round(meter.coverage(["deepseek-v3", "参数"], [12]), 2)  # doctest: +SKIP
     1.0
     >>> meter.coverage(["hardware", "硬件"], [12], {"hardware": ["硬件"]})  # doctest: +SKIP
@@ -31,32 +31,19 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
+from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
-from qabot.tokenizer import is_bigram, split_joined
-
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-@dataclass(frozen=True, slots=True)
-class CoverageRule:
-    """What counts as evidence, and how partial matches and unknown names weigh."""
-
-    scope: Literal["note", "answer"] = "note"
-    char_credit: float = 0.5
-    unseen_name_weight: float = 2.0
+from qabot.tokenizer import CJK_CHAR, is_bigram, run_together, split_joined
 
 
 class CoverageMeter:
     """Measures coverage over one index; see the module docstring."""
 
-    def __init__(self, index: NotesIndex, rule: CoverageRule) -> None:
+    def __init__(self, index: NotesIndex, settings: ReaderSettings) -> None:
         self.index = index
-        self.rule = rule
+        self.settings = settings
 
     def coverage(
         self,
@@ -81,8 +68,8 @@ class CoverageMeter:
             weight = self.index.bm25.smooth_idf(word)
             if word in translations:
                 forms = forms | set(translations[word])
-            elif not _CJK_CHAR.search(word) and word not in self.index.bm25.vocabulary:
-                weight *= self.rule.unseen_name_weight
+            elif not CJK_CHAR.search(word) and word not in self.index.bm25.vocabulary:
+                weight *= self.settings.unseen_name_weight
             total += weight
             covered += weight * self._match(word, forms, found, chars)
         return covered / total
@@ -92,7 +79,7 @@ class CoverageMeter:
         index = self.index
         first = index.snippets[answer[0]]
         sentences = answer
-        if self.rule.scope == "note":
+        if self.settings.coverage_scope == "note":
             sentences = index.note_snippets.get(first.note_ids[0], answer)
         found = {term for sid in sentences for term in index.snippet_terms[sid]}
         found.update(index.title_terms.get(first.title, ()))
@@ -102,10 +89,10 @@ class CoverageMeter:
         parts = split_joined(word)
         if forms & found or (parts and set(parts) <= found):
             return 1.0
-        han = [ch for ch in word if _CJK_CHAR.match(ch)]
+        han = [ch for ch in word if CJK_CHAR.match(ch)]
         if not han:
             return 0.0
-        return self.rule.char_credit * sum(ch in chars for ch in han) / len(han)
+        return self.settings.char_credit * sum(ch in chars for ch in han) / len(han)
 
 
 def _words(query: list[str]) -> dict[str, set[str]]:
@@ -123,16 +110,12 @@ def _words(query: list[str]) -> dict[str, set[str]]:
         if parts:
             derived.update([*parts, "".join(parts)])
             covers[word].add("".join(parts))
-    names = [word for word in words if not _CJK_CHAR.search(word)]
+    names = [word for word in words if not CJK_CHAR.search(word)]
     for first in names:
         for second in names:
-            pair = _run_together(first) + _run_together(second)
+            pair = run_together(first) + run_together(second)
             if first != second and pair in words:
                 derived.add(pair)
                 covers[first].add(pair)
                 covers[second].add(pair)
     return {word: covers[word] for word in words if word not in derived}
-
-
-def _run_together(term: str) -> str:
-    return "".join(split_joined(term)) or term

@@ -20,7 +20,7 @@ question's words found in the answer's note and its title (see
 closest topics instead.
 
 Example:
-    >>> reader = ExtractiveReader(min_coverage=0.5)
+    >>> reader = ExtractiveReader(ReaderSettings(min_coverage=0.5), RetrieverSettings())
     >>> answer = reader.read("DeepSeek-V3 参数量?", terms, hits, index)  # doctest: +SKIP
     >>> answer.citations[0].also_in  # doctest: +SKIP
     ['002.txt:5', '003.txt:4']
@@ -30,75 +30,36 @@ from __future__ import annotations
 
 import math
 
-from qabot.config import Settings
+from qabot.build.matrices import note_matrix_for
+from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
-from qabot.reader.coverage import CoverageMeter, CoverageRule
+from qabot.reader.coverage import CoverageMeter
 from qabot.reader.glossary import Glossary, default_glossary, expand
-from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
+from qabot.reader.sentence_scorer import SentenceScorer
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.schema import Answer, Citation
 
 
 class ExtractiveReader:
-    """Turns a question and its ranked snippets into an :class:`~qabot.schema.Answer`."""
+    """Turns a question and its ranked snippets into an :class:`~qabot.schema.Answer`.
+
+    Built from its own settings: ``[reader]``, and ``[retriever]`` for ``top_k`` and the
+    note ranker's BM25 parameters. ``glossary`` is looked up only when a question has an
+    English word the notes lack (default: CC-CEDICT).
+    """
 
     def __init__(
         self,
-        min_coverage: float = 0.5,
-        max_sentences: int = 2,
-        top_k: int = 3,
-        candidate_notes: int = 3,
-        weights: SentenceWeights | None = None,
-        note_bm25: tuple[float, float, float] = (1.5, 0.75, 0.25),
-        title_repeats: int = 0,
-        coverage_rule: CoverageRule | None = None,
-        translations: int = 0,
+        settings: ReaderSettings,
+        retriever: RetrieverSettings,
         glossary: Glossary | None = None,
-        runner_up_margin: float = 0.0,
     ) -> None:
-        self.min_coverage = min_coverage
-        self.max_sentences = max_sentences
-        self.top_k = top_k
-        self.candidate_notes = candidate_notes
-        self.weights = weights or SentenceWeights()
-        self.note_bm25 = note_bm25
-        self.title_repeats = title_repeats
-        self.coverage_rule = coverage_rule or CoverageRule()
-        self.translations = translations
-        # Looked up only when a question has an English word the notes lack.
+        self.settings = settings
+        self.top_k = retriever.top_k
+        self.note_params = NoteParams.from_settings(retriever, settings)
         self.glossary = glossary
-        self.runner_up_margin = runner_up_margin
         self._stages: tuple[NotesIndex, NoteRanker, SentenceScorer] | None = None
         self._meter: CoverageMeter | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ExtractiveReader:
-        """The reader the ``reader`` and ``retriever`` settings describe."""
-        reader, retriever = settings.reader, settings.retriever
-        return cls(
-            min_coverage=reader.min_coverage,
-            max_sentences=reader.max_sentences,
-            top_k=retriever.top_k,
-            candidate_notes=reader.candidate_notes,
-            weights=SentenceWeights(
-                note=reader.note_weight,
-                bigrams=reader.bigram_weight,
-                local_idf=reader.local_idf,
-                chars=reader.char_weight,
-                answer_type=reader.answer_type_weight,
-                restatement=reader.restatement_penalty,
-                bm25=reader.sentence_bm25_weight,
-            ),
-            note_bm25=(retriever.k1, retriever.b, retriever.epsilon),
-            title_repeats=reader.title_repeats,
-            coverage_rule=CoverageRule(
-                scope=reader.coverage_scope,
-                char_credit=reader.char_credit,
-                unseen_name_weight=reader.unseen_name_weight,
-            ),
-            translations=reader.translations,
-            runner_up_margin=reader.runner_up_margin,
-        )
 
     def read(
         self,
@@ -116,7 +77,7 @@ class ExtractiveReader:
             return self._abstain(question, index, [])
         chosen = self._choose(set(query_terms), ranked, sentence_scores, index)
         meter = self._meter_for(index)
-        if meter.coverage(query_terms, chosen, translated) < self.min_coverage:
+        if meter.coverage(query_terms, chosen, translated) < self.settings.min_coverage:
             return self._abstain(question, index, ranked)
 
         scores = dict(hits)
@@ -139,16 +100,6 @@ class ExtractiveReader:
             has_more=len(ranked) > (page + 1) * self.top_k,
         )
 
-    def rank(
-        self,
-        question: str,
-        query_terms: list[str],
-        hits: list[tuple[int, float]],
-        index: NotesIndex,
-    ) -> list[int]:
-        """Snippet ids, best first: the sentences of the top notes, then the other hits."""
-        return self._rank_scored(question, query_terms, hits, index)[0]
-
     def _rank_scored(
         self,
         question: str,
@@ -156,31 +107,33 @@ class ExtractiveReader:
         hits: list[tuple[int, float]],
         index: NotesIndex,
     ) -> tuple[list[int], dict[int, float]]:
-        """:meth:`rank`, and the sentence score of each sentence of the top notes."""
-        if self.candidate_notes == 0:
+        """Snippet ids, best first (the sentences of the top notes, then the other hits),
+        and the sentence score of each sentence of the top notes."""
+        if self.settings.candidate_notes == 0:
             return [sid for sid, _ in hits], {}
         ranker, scorer = self._stages_for(index)
-        notes = ranker.top(query_terms, self.candidate_notes)
+        notes = ranker.top(query_terms, self.settings.candidate_notes)
         scores = dict(scorer.rank(question, query_terms, notes, ranker))
         return list(scores) + [sid for sid, _ in hits if sid not in scores], scores
 
     def _translate(self, query_terms: list[str], index: NotesIndex) -> dict[str, list[str]]:
-        if not self.translations:
+        limit = self.settings.translations
+        if not limit:
             return {}
         glossary = self.glossary or default_glossary()
-        return expand(query_terms, index.bm25.vocabulary, glossary, self.translations)
+        return expand(query_terms, index.bm25.vocabulary, glossary, limit)
 
     def _meter_for(self, index: NotesIndex) -> CoverageMeter:
         if self._meter is None or self._meter.index is not index:
-            self._meter = CoverageMeter(index, self.coverage_rule)
+            self._meter = CoverageMeter(index, self.settings)
         return self._meter
 
     def _stages_for(self, index: NotesIndex) -> tuple[NoteRanker, SentenceScorer]:
         # Kept: the reader serves one index at a time.
         if self._stages is None or self._stages[0] is not index:
-            params = NoteParams(*self.note_bm25, self.title_repeats, self.weights.bigrams)
-            ranker = NoteRanker.for_index(index, params)
-            self._stages = (index, ranker, SentenceScorer(index, self.weights))
+            arrays = note_matrix_for(index.arrays, self.note_params)
+            ranker = NoteRanker(arrays, index.note_snippets)
+            self._stages = (index, ranker, SentenceScorer(index, self.settings))
         return self._stages[1], self._stages[2]
 
     def _choose(
@@ -194,16 +147,17 @@ class ExtractiveReader:
         """
         best = ranked[0]
         chosen = [best]
-        if self.runner_up_margin and best in scores and self.max_sentences > 1:
+        margin = self.settings.runner_up_margin
+        if margin and best in scores and self.settings.max_sentences > 1:
             note = set(index.note_snippets.get(index.snippets[best].note_ids[0], ()))
             for sid in ranked[1:]:
-                if scores.get(sid, -math.inf) < scores[best] - self.runner_up_margin:
+                if scores.get(sid, -math.inf) < scores[best] - margin:
                     break
                 if sid in note:
                     chosen.append(sid)
                     break
         uncovered = query - {term for sid in chosen for term in index.snippet_terms[sid]}
-        while uncovered and len(chosen) < self.max_sentences:
+        while uncovered and len(chosen) < self.settings.max_sentences:
             following = index.next_snippet(chosen[-1])
             if following is None or not uncovered & set(index.snippet_terms[following]):
                 break

@@ -5,20 +5,20 @@ about which sentence answers. Each question term is therefore weighed twice: by 
 IDF over all snippets (is it rare in the notes?) and by its *local* IDF over the
 note's own sentences (is it rare in this note?). A sentence's score adds up:
 
-- ``note`` × its note's BM25 score divided by the best note's;
+- ``note_weight`` × its note's BM25 score divided by the best note's;
 - its term coverage: the share of the question's term weight it holds (a character
-  bigram weighs ``bigrams`` times its IDF);
-- ``chars`` × its character coverage: the same for the question's Chinese characters,
+  bigram weighs ``bigram_weight`` times its IDF);
+- ``char_weight`` × its character coverage: the same for the question's Chinese characters,
   weighed by local IDF, which bridges words written differently (颜色 and 黑色);
-- ``answer_type`` when the question asks for a number or a date and the sentence has one;
-- ``bm25`` × its own BM25 score over all snippets, divided by the best among the
+- ``answer_type_weight`` when the question asks for a number or a date and the sentence has one;
+- ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
-- minus ``restatement`` when the sentence adds fewer than two terms to the question's,
+- minus ``restatement_penalty`` when the sentence adds fewer than two terms to the question's,
   since a sentence that only repeats the question cannot answer it.
 
 Example:
-    >>> scorer = SentenceScorer(index, SentenceWeights(note=2.0, chars=1.0))  # doctest: +SKIP
+    >>> scorer = SentenceScorer(index, ReaderSettings(char_weight=1.0))  # doctest: +SKIP
     >>> scorer.rank("花期是什么时候?", ["花期", "时候"], [(4, 12.5)], ranker)[:1]  # doctest: +SKIP
     [(51, 3.21)]
 """
@@ -26,37 +26,21 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from dataclasses import dataclass
 
+from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
 from qabot.reader.answer_type import answer_type
 from qabot.retriever.note_ranker import NoteRanker
-from qabot.tokenizer import is_bigram
-
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceWeights:
-    """How much each signal counts; 0 (or ``False``) turns it off."""
-
-    note: float = 2.0
-    bigrams: float = 1.0
-    local_idf: bool = True
-    chars: float = 1.0
-    answer_type: float = 0.2
-    restatement: float = 0.0
-    bm25: float = 0.0
+from qabot.tokenizer import CJK_CHAR, is_bigram
 
 
 class SentenceScorer:
     """Ranks the sentences of the top notes; see the module docstring for the score."""
 
-    def __init__(self, index: NotesIndex, weights: SentenceWeights) -> None:
+    def __init__(self, index: NotesIndex, settings: ReaderSettings) -> None:
         self.index = index
-        self.weights = weights
+        self.settings = settings
         self._terms: dict[int, frozenset[str]] = {}
         self._chars: dict[int, frozenset[str]] = {}
 
@@ -75,10 +59,10 @@ class SentenceScorer:
         if not notes:
             return []
         terms = frozenset(query)
-        chars = frozenset(ch for term in terms for ch in term if _CJK_CHAR.match(ch))
+        chars = frozenset(ch for term in terms for ch in term if CJK_CHAR.match(ch))
         idf = {
             term: self.index.bm25.smooth_idf(term)
-            * (self.weights.bigrams if is_bigram(term) else 1)
+            * (self.settings.bigram_weight if is_bigram(term) else 1)
             for term in terms
         }
         kind = answer_type(question)
@@ -89,15 +73,15 @@ class SentenceScorer:
             sentences = ranker.snippets_of(doc)
             term_weight = self._weights(terms, [self.terms(s) for s in sentences], idf)
             char_weight = self._weights(chars, [self.chars(s) for s in sentences], {})
-            base = self.weights.note * note_score / best_note
+            base = self.settings.note_weight * note_score / best_note
             for sid in sentences:
                 score = base + _share(term_weight, self.terms(sid))
-                if self.weights.chars:
-                    score += self.weights.chars * _share(char_weight, self.chars(sid))
+                if self.settings.char_weight:
+                    score += self.settings.char_weight * _share(char_weight, self.chars(sid))
                 if kind is not None and kind.matches(self.index.snippets[sid].text):
-                    score += self.weights.answer_type
+                    score += self.settings.answer_type_weight
                 if len(self.terms(sid) - terms) < 2:
-                    score -= self.weights.restatement
+                    score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):
                     scores[sid] = score
@@ -116,25 +100,24 @@ class SentenceScorer:
         found = self._chars.get(sid)
         if found is None:
             found = self._chars[sid] = frozenset(
-                ch for term in self.terms(sid) for ch in term if _CJK_CHAR.match(ch)
+                ch for term in self.terms(sid) for ch in term if CJK_CHAR.match(ch)
             )
         return found
 
     def _bm25(self, query: list[str], sentences: list[int]) -> dict[int, float]:
-        """``bm25`` × each sentence's BM25 score as a share of the best one's."""
-        if not self.weights.bm25:
+        """``sentence_bm25_weight`` × each sentence's BM25 score as a share of the best one's."""
+        weight = self.settings.sentence_bm25_weight
+        if not weight:
             return {}
         scores = {sid: self.index.bm25.score(query, sid) for sid in set(sentences)}
         best = max(scores.values(), default=0.0)
-        return (
-            {sid: self.weights.bm25 * score / best for sid, score in scores.items()} if best else {}
-        )
+        return {sid: weight * score / best for sid, score in scores.items()} if best else {}
 
     def _weights(
         self, items: frozenset[str], sentences: list[frozenset[str]], idf: dict[str, float]
     ) -> dict[str, float]:
         """Each item's weight: its IDF (1 if not given) times its local IDF in ``sentences``."""
-        if not self.weights.local_idf:
+        if not self.settings.local_idf:
             return {item: idf.get(item, 1.0) for item in items}
         count = len(sentences)
         df = Counter(item for sentence in sentences for item in sentence & items)

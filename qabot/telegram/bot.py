@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
+from qabot.chat.service import AnswerService
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 from qabot.telegram.handlers import COMMANDS, Handlers
-from qabot.telegram.service import AnswerService
+from qabot.telegram.request import BotApiRequest, PollingRequest
 from qabot.watch import watch_notes
 
 log = logging.getLogger(__name__)
@@ -70,30 +69,8 @@ def redact_token_in_logs(token: str) -> None:
         handler.setFormatter(BotLogFormatter(inner, token))
 
 
-class PollingRequest(HTTPXRequest):
-    """The getUpdates connection, retried every ``retry_seconds`` while the API is away.
-
-    PTB's polling loop backs off 1.5 times longer after each network error, up to 30 s,
-    so a bot could sit idle half a minute after the Bot API is back. A ``TimedOut`` is
-    retried at once instead, so after a short fixed wait each failure is reported as one.
-    """
-
-    def __init__(self, retry_seconds: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.retry_seconds = retry_seconds
-
-    async def post(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().post(*args, **kwargs)
-        except (TimedOut, InvalidToken):
-            raise
-        except NetworkError as error:
-            await asyncio.sleep(self.retry_seconds)
-            raise TimedOut(f"Bot API unavailable ({error.message}); polling again") from error
-
-
 def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = False) -> Application:
-    """The PTB application with every handler, the flood-limit retrier and concurrency.
+    """The PTB application with every handler, the retry policy and concurrency.
 
     With ``watch``, the index is rebuilt in the background when the notes change.
     """
@@ -125,6 +102,8 @@ def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = Fa
             AIORateLimiter(overall_max_rate=options.api_requests_per_second, max_retries=3)
         )
         .concurrent_updates(True)
+        # PTB's default pool for the bot's own calls, which the bot's answers share.
+        .request(BotApiRequest(retries=options.api_retries, connection_pool_size=256))
         .get_updates_request(
             PollingRequest(
                 retry_seconds=options.poll_retry_seconds,

@@ -10,13 +10,10 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
-import httpx
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -26,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -38,10 +35,11 @@ from telegram.ext import (
     filters,
 )
 
+from qabot.chat.limits import RateLimiter
+from qabot.chat.paging import ResultStore
+from qabot.chat.service import AnswerService, ReloadError
 from qabot.schema import Answer
 from qabot.telegram.render import render_answer, render_sources, render_stats, render_status
-from qabot.telegram.service import AnswerService, ReloadError
-from qabot.telegram.state import RateLimiter, ResultStore
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +183,18 @@ class Handlers:
         else:
             answer = await self.service.ask(stored.question, stored.page)
             for text in render_sources(answer):
-                await _retrying(
-                    lambda text=text: query.message.reply_text(
-                        text, parse_mode=ParseMode.HTML, do_quote=True
-                    )
+                await query.message.reply_text(
+                    text, parse_mode=ParseMode.HTML, do_quote=True, allow_sending_without_reply=True
                 )
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log every failure; the bot carries on with the next update."""
-        log.error("error while handling an update", exc_info=context.error)
+        """Log every failure once, with its chat; the bot carries on with the next update."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        chat_id = chat.id if chat is not None else None
+        if isinstance(context.error, BadRequest | Forbidden):  # permanent: the reason suffices
+            log.error("Telegram refused a request for chat %s: %s", chat_id, context.error.message)
+            return
+        log.error("error while handling an update in chat %s", chat_id, exc_info=context.error)
 
     async def _answer(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
@@ -212,10 +213,13 @@ class Handlers:
         pages = render_answer(answer)
         for number, text in enumerate(pages, start=1):
             markup = self._keyboard(answer) if number == len(pages) else None
-            await _retrying(
-                lambda text=text, markup=markup: message.reply_text(
-                    text, parse_mode=ParseMode.HTML, reply_markup=markup, do_quote=True
-                )
+            # Sent even if the question was deleted meanwhile (else a permanent 400).
+            await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                do_quote=True,
+                allow_sending_without_reply=True,
             )
 
     def _keyboard(self, answer: Answer) -> InlineKeyboardMarkup | None:
@@ -259,24 +263,3 @@ class Handlers:
     def _without_mention(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str:
         mention = re.compile(re.escape(f"@{context.bot.username}"), re.IGNORECASE)
         return mention.sub(" ", message.text or "").strip()
-
-
-async def _retrying(send: Callable[[], Awaitable[object]], attempts: int = 6) -> None:
-    """Send, retrying on a Bot API 5xx or network failure so no answer is lost.
-
-    Waits 0.5, 1, 2, 4 and 8 s between tries, so a reply outlasts a 15 s blip.
-    A read or write timeout is not retried: the message may have arrived, and a
-    duplicate is worse; a connect or pool timeout is, as nothing was sent.
-    Flood limits (429) are retried by PTB's ``AIORateLimiter``.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            await send()
-            return
-        except NetworkError as error:
-            maybe_sent = isinstance(error, TimedOut) and not isinstance(
-                error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout
-            )
-            if maybe_sent or attempt == attempts:
-                raise
-            await asyncio.sleep(0.5 * 2 ** (attempt - 1))

@@ -1,5 +1,8 @@
 """Render the core's answers as Telegram HTML messages, each under 4096 characters.
 
+Telegram counts a message's length in UTF-16 code units (an emoji or a rare CJK
+character counts twice), so every length here is measured that way.
+
 All note text is escaped; tags are only ever added around whole pieces of text, and
 a message is split between blocks, or inside a block's text with its tags repeated,
 so no message is ever cut inside a tag.
@@ -87,7 +90,7 @@ def pack(blocks: list[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
     for block in blocks:
         for piece in _fit(block, limit):
             joined = f"{current}\n{piece}" if current else piece
-            if len(joined) <= limit:
+            if utf16_len(joined) <= limit:
                 current = joined
             else:
                 messages.append(current)
@@ -100,7 +103,7 @@ def pack(blocks: list[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
 def _fit(block: Block, limit: int) -> list[str]:
     """The block as one piece, or its text cut so each piece fits with its tags."""
     whole = block.html()
-    if len(whole) <= limit:
+    if utf16_len(whole) <= limit:
         return [whole]
     pieces: list[str] = []
     text = block.text
@@ -108,13 +111,18 @@ def _fit(block: Block, limit: int) -> list[str]:
         low, high = 1, len(text)
         while low < high:  # longest prefix whose escaped form fits
             middle = (low + high + 1) // 2
-            if len(block.html(text[:middle])) <= limit:
+            if utf16_len(block.html(text[:middle])) <= limit:
                 low = middle
             else:
                 high = middle - 1
         pieces.append(block.html(text[:low]))
         text = text[low:]
     return pieces
+
+
+def utf16_len(text: str) -> int:
+    """The length Telegram measures: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _source_line(citation: Citation) -> str:

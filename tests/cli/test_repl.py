@@ -66,3 +66,10 @@ def test_repl_runs_from_the_command_line_with_piped_input() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "671B" in result.stdout
+
+
+def test_typed_text_is_shown_literally_never_as_markup(seeds_pipeline: QAPipeline) -> None:
+    out = run(seeds_pipeline, "/[/]", "/[bold]x", "[bold]梯度检查点[/bold]是什么")
+    assert "Unknown command '/[/]'" in out
+    assert "Unknown command '/[bold]x'" in out
+    assert "梯度检查点" in out

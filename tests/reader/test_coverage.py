@@ -3,9 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.reader.coverage import CoverageMeter, CoverageRule, _words
+from qabot.build import build_index
+from qabot.config import ReaderSettings, Settings
+from qabot.index import NotesIndex
+from qabot.reader.coverage import CoverageMeter, _words
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -24,7 +26,7 @@ def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
     return build_index(notes_folder({"a.txt": NOTES}), SETTINGS), make_tokenizer(SETTINGS)
 
 
-def coverage(built: tuple[NotesIndex, Tokenizer], question: str, rule: CoverageRule) -> float:
+def coverage(built: tuple[NotesIndex, Tokenizer], question: str, rule: ReaderSettings) -> float:
     index, tokenizer = built
     terms = tokenizer.terms(question)
     best = index.bm25.top_k(terms, 1)[0][0]
@@ -43,20 +45,20 @@ def coverage(built: tuple[NotesIndex, Tokenizer], question: str, rule: CoverageR
 def test_names_written_apart_or_joined_count_as_covered(
     built: tuple[NotesIndex, Tokenizer], question: str
 ) -> None:
-    assert coverage(built, question, CoverageRule()) == pytest.approx(1.0)
+    assert coverage(built, question, ReaderSettings()) == pytest.approx(1.0)
 
 
 def test_a_paraphrased_chinese_word_earns_part_credit(built: tuple[NotesIndex, Tokenizer]) -> None:
     question = "交叉熵降低了准确率会提升吗"  # the note says 正确率
-    strict = coverage(built, question, CoverageRule(char_credit=0.0))
-    lenient = coverage(built, question, CoverageRule(char_credit=0.5))
+    strict = coverage(built, question, ReaderSettings(char_credit=0.0))
+    lenient = coverage(built, question, ReaderSettings(char_credit=0.5))
     assert 0 < strict < lenient < 1
 
 
 def test_an_unknown_name_weighs_more(built: tuple[NotesIndex, Tokenizer]) -> None:
     question = "Python GIL 是什么?"
-    plain = coverage(built, question, CoverageRule(unseen_name_weight=1.0))
-    weighted = coverage(built, question, CoverageRule(unseen_name_weight=2.0))
+    plain = coverage(built, question, ReaderSettings(unseen_name_weight=1.0))
+    weighted = coverage(built, question, ReaderSettings(unseen_name_weight=2.0))
     assert weighted < plain < 1
 
 
@@ -64,15 +66,15 @@ def test_the_note_is_wider_evidence_than_the_answer(built: tuple[NotesIndex, Tok
     index, tokenizer = built
     terms = tokenizer.terms("ByteDance 的推理模型总共有多少参数?")
     first = index.note_snippets[0][0]  # "SeedThinkingv1.5 是 ByteDance 的推理模型。"
-    note = CoverageMeter(index, CoverageRule(scope="note")).coverage(terms, [first])
-    answer = CoverageMeter(index, CoverageRule(scope="answer")).coverage(terms, [first])
+    note = CoverageMeter(index, ReaderSettings(coverage_scope="note")).coverage(terms, [first])
+    answer = CoverageMeter(index, ReaderSettings(coverage_scope="answer")).coverage(terms, [first])
     assert answer < note == pytest.approx(1.0)
 
 
 def test_an_english_word_is_covered_by_its_translation(built: tuple[NotesIndex, Tokenizer]) -> None:
     index, tokenizer = built
     terms = tokenizer.terms("garbage collection 以引用计数为主?")
-    meter = CoverageMeter(index, CoverageRule())
+    meter = CoverageMeter(index, ReaderSettings())
     best = index.bm25.top_k(terms, 1)[0][0]
     untranslated = meter.coverage(terms, [best])
     translations = {"garbage": [], "collection": ["回收"]}

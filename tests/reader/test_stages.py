@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.reader.sentence_scorer import SentenceScorer, SentenceWeights
-from qabot.retriever.note_ranker import NoteParams, NoteRanker
+from qabot.build import build_index
+from qabot.config import ReaderSettings, Settings
+from qabot.index import NotesIndex
+from qabot.reader.sentence_scorer import SentenceScorer
+from qabot.retriever.note_ranker import NoteRanker
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -29,7 +31,7 @@ def built(notes_folder: Make) -> tuple[NotesIndex, Tokenizer]:
 
 def test_copies_of_a_note_are_one_document(built: tuple[NotesIndex, Tokenizer]) -> None:
     index, tokenizer = built
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     assert len(index.notes) == 3
     assert len(ranker.first_note) == 2
     top = ranker.top(tokenizer.terms("新西兰鸲鹟"), 5)
@@ -43,16 +45,16 @@ def test_local_idf_prefers_the_sentence_with_the_rare_term(
     index, tokenizer = built
     question = "新西兰鸲鹟身体呈什么颜色?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     notes = ranker.top(terms, 3)
 
-    def best(weights: SentenceWeights) -> str:
+    def best(weights: ReaderSettings) -> str:
         sid = SentenceScorer(index, weights).rank(question, terms, notes, ranker)[0][0]
         return index.snippets[sid].text
 
-    assert best(SentenceWeights()).startswith("羽毛呈深灰黑色")
+    assert best(ReaderSettings(bigram_weight=1.0)).startswith("羽毛呈深灰黑色")
     # Without local IDF the topic name, in most sentences, wins over the colour.
-    plain = SentenceWeights(local_idf=False, chars=0.0)
+    plain = ReaderSettings(local_idf=False, char_weight=0.0, bigram_weight=1.0)
     assert not best(plain).startswith("羽毛呈深灰黑色")
 
 
@@ -62,9 +64,9 @@ def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
     tokenizer = make_tokenizer(SETTINGS)
     question = "模型的参数有多少?"
     terms = tokenizer.terms(question)
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
     notes = ranker.top(terms, 1)
-    ranked = SentenceScorer(index, SentenceWeights()).rank(question, terms, notes, ranker)
+    ranked = SentenceScorer(index, ReaderSettings()).rank(question, terms, notes, ranker)
     assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"
-    untyped = SentenceScorer(index, SentenceWeights(answer_type=0.0))
+    untyped = SentenceScorer(index, ReaderSettings(answer_type_weight=0.0))
     assert ranked[0][1] - untyped.rank(question, terms, notes, ranker)[0][1] == pytest.approx(0.2)

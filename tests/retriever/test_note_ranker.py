@@ -7,13 +7,17 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-import qabot.retriever.bm25 as bm25_module
-import qabot.retriever.note_ranker as note_ranker_module
-import qabot.store.assemble as assemble_module
+import qabot.arrays.rows as rows_module
+import qabot.build.matrices as matrices_module
+import qabot.retriever.weights as weights_module
+from qabot.build import build_index
+from qabot.build.matrices import note_matrix_for
 from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.index import NotesIndex
 from qabot.reader.extractive import ExtractiveReader
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
+from qabot.store.arrays_io import flatten
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import is_bigram
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -61,6 +65,10 @@ def plain_scores(
     return {doc: float(score) for doc, score in enumerate(total) if score > 0}
 
 
+def ranker_for(index: NotesIndex, params: NoteParams) -> NoteRanker:
+    return NoteRanker(note_matrix_for(index.arrays, params), index.note_snippets)
+
+
 @pytest.fixture
 def index(notes_folder: Make, tmp_path: Path) -> NotesIndex:
     return build_index(notes_folder(NOTES), Settings(index={"cache_dir": tmp_path / "cache"}))
@@ -73,7 +81,7 @@ def index(notes_folder: Make, tmp_path: Path) -> NotesIndex:
 def test_scores_are_rank_bm25s_over_the_distinct_notes(
     index: NotesIndex, params: NoteParams
 ) -> None:
-    ranker = NoteRanker.for_index(index, params)
+    ranker = ranker_for(index, params)
     tokenizer = make_tokenizer(Settings())
     documents = plain_documents(index, params)
     assert len(ranker.first_note) == len(documents) < len(index.notes)
@@ -86,7 +94,7 @@ def test_scores_are_rank_bm25s_over_the_distinct_notes(
 
 
 def test_copies_share_a_document_and_notes_without_snippets_have_none(index: NotesIndex) -> None:
-    ranker = NoteRanker.for_index(index, NoteParams())
+    ranker = ranker_for(index, NoteParams())
     copies = [n.id for n in index.notes if n.title == "新西兰鸲鹟"]
     assert len(copies) == 2
     assert len({int(ranker.doc_of_note[n]) for n in copies}) == 1
@@ -107,9 +115,9 @@ def test_the_saved_ranker_serves_the_first_question(
     def rebuilt(*args: object) -> None:
         raise AssertionError("the note matrix was built again")
 
-    monkeypatch.setattr(note_ranker_module, "note_arrays", rebuilt)
+    monkeypatch.setattr(matrices_module, "note_matrix", rebuilt)
     loaded = build_index(folder, settings)
-    reader = ExtractiveReader.from_settings(settings)
+    reader = ExtractiveReader(settings.reader, settings.retriever)
     terms = make_tokenizer(settings).terms("截尾鹦嘴鱼生活在哪里")
     answer = reader.read("截尾鹦嘴鱼生活在哪里", terms, loaded.bm25.top_k(terms, 10), loaded)
     assert "礁湖" in answer.answer
@@ -117,8 +125,8 @@ def test_the_saved_ranker_serves_the_first_question(
 
 def test_other_parameters_get_a_ranker_of_their_own(index: NotesIndex) -> None:
     query = make_tokenizer(Settings()).terms("新西兰鸲鹟")
-    saved = NoteRanker.for_index(index, NoteParams()).top(query, 1)
-    heavier = NoteRanker.for_index(index, NoteParams(title_repeats=3)).top(query, 1)
+    saved = ranker_for(index, NoteParams()).top(query, 1)
+    heavier = ranker_for(index, NoteParams(title_repeats=3)).top(query, 1)
     assert saved[0][0] == heavier[0][0] and heavier[0][1] > saved[0][1]
 
 
@@ -126,11 +134,11 @@ def test_other_parameters_get_a_ranker_of_their_own(index: NotesIndex) -> None:
 def test_small_batches_make_the_same_arrays(
     index: NotesIndex, params: NoteParams, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = note_ranker_module.note_arrays(index.arrays, params)
-    monkeypatch.setattr(note_ranker_module, "_TERM_BATCH", 5)
-    monkeypatch.setattr(assemble_module, "_GATHER_ROWS", 2)
-    monkeypatch.setattr(bm25_module, "_WEIGHT_BATCH", 7)
-    batched = note_ranker_module.note_arrays(index.arrays, params)
-    assert batched.keys() == whole.keys()
+    whole, whole_meta = flatten(matrices_module.note_matrix(index.arrays.corpus, params))
+    monkeypatch.setattr(matrices_module, "_TERM_BATCH", 5)
+    monkeypatch.setattr(rows_module, "_GATHER_ROWS", 2)
+    monkeypatch.setattr(weights_module, "_WEIGHT_BATCH", 7)
+    batched, batched_meta = flatten(matrices_module.note_matrix(index.arrays.corpus, params))
+    assert batched.keys() == whole.keys() and batched_meta == whole_meta
     for name, array in whole.items():
         np.testing.assert_array_equal(batched[name], array, err_msg=name)

@@ -1,4 +1,5 @@
-"""The jieba dictionary cache: a damaged file is rebuilt once, not warned about for ever."""
+"""jieba's dictionary saved in the index cache: it loads as jieba's own, and a damaged
+file is rebuilt once rather than warned about on every run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,24 @@ import jieba
 import pytest
 
 from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+
+
+def test_jieba_dictionary_from_the_cache_is_jiebas_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    jieba.dt.check_initialized()
+    save_jieba_dictionary(tmp_path)
+    fresh = jieba.Tokenizer()
+    assert load_jieba_dictionary(tmp_path, fresh)
+    assert fresh.FREQ == jieba.dt.FREQ and fresh.total == jieba.dt.total
+    text = "梯度检查点在前向传播时只保存部分激活值，南京市长江大桥"
+    assert fresh.lcut(text) == jieba.lcut(text)
+    assert not load_jieba_dictionary(tmp_path, fresh)  # already loaded: left alone
+    for path in tmp_path.rglob("jieba-*.npz"):
+        path.write_bytes(path.read_bytes()[:-10])
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
+    assert "unusable" in caplog.text
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
@@ -40,7 +59,7 @@ def test_an_unwritable_cache_is_reported_in_one_line(
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("qabot.store.jieba_cache.save_arrays", refuse)
+    monkeypatch.setattr("qabot.store.jieba_cache.save_file", refuse)
     fresh = jieba.Tokenizer()
     with caplog.at_level(logging.WARNING):
         assert not load_jieba_dictionary(tmp_path, fresh)

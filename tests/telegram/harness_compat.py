@@ -20,6 +20,9 @@ and what :class:`CompatLayer` does about each:
   :data:`STUBBED_METHODS` itself; any other one still fails, so a missing stub shows
   up in the test as a ``NetworkError``.
 * ``parse_mode`` is not applied: ``text`` stays as sent, HTML tags included.
+* users cannot delete messages: :meth:`CompatLayer.delete_on_delivery` plays a user
+  deleting a message once the bot has it, and :meth:`CompatLayer.refusal` answers a
+  reply to it as the real API does (400, unless ``allow_sending_without_reply``).
 
 Usage::
 
@@ -197,6 +200,21 @@ class CompatLayer:
         self._lock = threading.Lock()
         self._chats: dict[tuple[str, int], JSONDict] = {}
         self._messages: dict[tuple[str, int, int], JSONDict] = {}
+        self._to_delete: set[tuple[str, int, str]] = set()
+        self._deleted: set[tuple[str, int, int]] = set()
+
+    def delete_on_delivery(self, token: str, chat_id: int, text: str) -> None:
+        """Delete the user's message ``text`` in ``chat_id`` once ``getUpdates`` returns it."""
+        with self._lock:
+            self._to_delete.add((token, chat_id, text))
+
+    def refusal(self, token: str, method: str, params: JSONDict) -> str | None:
+        """The real API's 400 description for a call it would refuse, else ``None``."""
+        with self._lock:
+            target = _reply_target(params)
+            if target is None or (token, _chat_id(params), target[0]) not in self._deleted:
+                return None
+            return None if target[1] else "Bad Request: message to be replied not found"
 
     def fix_result(self, method: str, token: str, params: JSONDict, result: Any) -> Any:
         """The ``result`` the real API would have answered to ``method`` with ``params``."""
@@ -238,6 +256,10 @@ class CompatLayer:
             message.setdefault("date", int(time.time()))
             update["message"] = message
             self._remember(token, message)
+            chat_id = (message.get("chat") or {}).get("id")
+            if (token, chat_id, message.get("text")) in self._to_delete:
+                self._to_delete.discard((token, chat_id, message.get("text")))
+                self._deleted.add((token, chat_id, message["message_id"]))
         if isinstance(query := update.get("callback_query"), dict):
             query = {k: v for k, v in query.items() if k != "botToken"}
             chat_id = ((query.get("message") or {}).get("chat") or {}).get("id", 0)
@@ -262,13 +284,9 @@ class CompatLayer:
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # the API echoes only inline keyboards
-        reply_parameters = params.get("reply_parameters")
-        reply_to = (
-            reply_parameters.get("message_id")
-            if isinstance(reply_parameters, dict)
-            else params.get("reply_to_message_id")
-        )
-        if isinstance(reply_to, int):
+        target = _reply_target(params)
+        reply_to = target[0] if target is not None else None
+        if reply_to is not None and (token, chat_id, reply_to) not in self._deleted:
             placeholder = {"message_id": reply_to, "date": message["date"], "chat": chat}
             message["reply_to_message"] = self._messages.get(
                 (token, chat_id, reply_to), placeholder
@@ -299,3 +317,20 @@ class CompatLayer:
             message["reply_markup"] = markup
         self._remember(token, message)
         return message
+
+
+def _chat_id(params: JSONDict) -> int | None:
+    chat_id = params.get("chat_id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
+def _reply_target(params: JSONDict) -> tuple[int, bool] | None:
+    """The message a call replies to, and whether it may be sent without it."""
+    reply_parameters = params.get("reply_parameters")
+    if isinstance(reply_parameters, dict):
+        message_id = reply_parameters.get("message_id")
+        anyway = bool(reply_parameters.get("allow_sending_without_reply"))
+    else:
+        message_id = params.get("reply_to_message_id")
+        anyway = str(params.get("allow_sending_without_reply")).lower() == "true"
+    return (message_id, anyway) if isinstance(message_id, int) else None

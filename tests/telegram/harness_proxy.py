@@ -48,6 +48,7 @@ class FaultKind(enum.StrEnum):
     SERVER_ERROR = "server_error"  # HTTP 500 (or another status) with an error body
     RETRY_AFTER = "retry_after"  # HTTP 429 with parameters.retry_after
     MALFORMED_JSON = "malformed_json"  # HTTP 200 with a truncated JSON body
+    HTML_PAGE = "html_page"  # an HTML error page (a reverse proxy's), not a Bot API answer
     CONNECTION_CLOSED = "connection_closed"  # proxy "down": socket closed, no answer
 
 
@@ -171,6 +172,18 @@ class TelegramProxy:
     def inject_malformed_json(self, method: str, count: int = 1) -> None:
         """Answer the next ``count`` calls with a truncated JSON body (PTB: TelegramError)."""
         self._add_fault(method, _Fault(FaultKind.MALFORMED_JSON, count, status=200))
+
+    def inject_html_page(self, method: str, count: int = 1, *, status: int = 502) -> None:
+        """Answer the next ``count`` calls with HTTP ``status`` and a long HTML page."""
+        self._add_fault(method, _Fault(FaultKind.HTML_PAGE, count, status=status))
+
+    def delete_on_delivery(self, token: str, chat_id: int, text: str) -> None:
+        """The user deletes their message ``text`` in ``chat_id`` as soon as the bot has it.
+
+        A reply to it then fails with the real API's 400 "message to be replied not
+        found", unless the bot asked for ``allow_sending_without_reply``.
+        """
+        self._compat.delete_on_delivery(token, chat_id, text)
 
     def go_down(self, seconds: float) -> None:
         """For ``seconds``, close every connection without answering (PTB: NetworkError)."""
@@ -357,6 +370,8 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
                 self._send_fault(fault)
             elif method in STUBBED_METHODS:
                 self._send_json(200, {"ok": True, "result": STUBBED_METHODS[method]})
+            elif refusal := proxy._compat.refusal(token, method, params):
+                self._send_json(400, _api_error(400, refusal))
             else:
                 self._forward_bot_call(token, method, body, content_type, params)
 
@@ -387,6 +402,10 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
         def _send_fault(self, fault: _Fault) -> None:
             if fault.kind is FaultKind.MALFORMED_JSON:
                 self._send(200, b'{"ok": true, "result": {"message_id": ')
+            elif fault.kind is FaultKind.HTML_PAGE:
+                phrase = f"{fault.status} {HTTPStatus(fault.status).phrase}"
+                page = f"<html><head><title>{phrase}</title></head><body><h1>{phrase}</h1>"
+                self._send(fault.status, (page + "<p>nginx</p>" * 400 + "</body></html>").encode())
             elif fault.kind is FaultKind.RETRY_AFTER:
                 description = f"Too Many Requests: retry after {fault.retry_after}"
                 params = {"retry_after": fault.retry_after}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from qabot.telegram.render import MESSAGE_LIMIT
+from qabot.telegram.render import MESSAGE_LIMIT, utf16_len
 
 ALLOWED_TAGS = {"b", "i", "blockquote"}
 
@@ -32,5 +32,5 @@ def check_html(message: str) -> str:
     parser.feed(message)
     parser.close()
     assert parser.stack == [], f"unclosed {parser.stack}"
-    assert len(message) <= MESSAGE_LIMIT
+    assert utf16_len(message) <= MESSAGE_LIMIT
     return "".join(parser.text)

@@ -88,3 +88,22 @@ def test_missing_token_is_one_line_and_exit_2() -> None:
     assert result.stderr.strip() == (
         "qabot: error: no bot token: set QABOT_TELEGRAM__TOKEN, or telegram.token in the config"
     )
+
+
+@async_test(timeout=120)
+async def test_an_html_error_page_at_start_is_one_short_line(
+    proxy: TelegramProxy, bot_token: str
+) -> None:
+    proxy.inject_html_page("getMe", count=10, status=502)
+    bot = start_bot(
+        bot_token,
+        proxy.base_url,
+        QABOT_TELEGRAM__API_RETRIES="0",
+        QABOT_TELEGRAM__BOOTSTRAP_RETRIES="0",
+    )
+    await wait_exit(bot, within=60)
+    _, stderr = bot.communicate()
+    assert bot.returncode == 2
+    lines = stderr.strip().splitlines()
+    assert lines[-1].startswith("qabot: error: cannot reach the Bot API: Bad Gateway (502)")
+    assert all(len(line) < 250 and "<" not in line for line in lines), lines

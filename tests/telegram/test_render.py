@@ -6,7 +6,7 @@ import pytest
 from html_check import check_html
 
 from qabot.schema import Answer, Citation
-from qabot.telegram.render import render_answer, render_sources
+from qabot.telegram.render import MESSAGE_LIMIT, render_answer, render_sources, utf16_len
 
 
 def citation(n: int, text: str, title: str = "note") -> Citation:
@@ -56,3 +56,12 @@ def test_sources_quote_full_snippets() -> None:
     (message,) = render_sources(answer)
     assert "<blockquote>完整的第一段。</blockquote>" in message
     check_html(message)
+
+
+@pytest.mark.parametrize("astral", ["😀", "𠀀", "👩‍💻"])
+def test_length_is_measured_in_utf16_code_units_as_telegram_does(astral: str) -> None:
+    text = astral * (3000 // len(astral))  # under 4096 characters, over 4096 UTF-16 units
+    assert len(text) < MESSAGE_LIMIT < utf16_len(text)
+    messages = render_answer(Answer("q", text, False, [citation(1, text)]))
+    assert all(utf16_len(message) <= MESSAGE_LIMIT for message in messages)
+    assert text in "".join(check_html(message) for message in messages)

@@ -2,54 +2,35 @@ import random
 
 import pytest
 
-import qabot.ingest.dedup as dedup
-from qabot.ingest.dedup import Deduplicator, RawSnippet, normalize
-from qabot.schema import Location
-
-
-def raw(text: str, source: str, line: int = 1, note: int = 0) -> RawSnippet:
-    return RawSnippet(text, "title", Location(source, line, 0, len(text)), note)
+import qabot.build.dedup as dedup
+from qabot.build.dedup import Deduplicator, normalize
 
 
 def test_normalize_folds_width_case_and_spaces() -> None:
     assert normalize("ＡdamW   是\t默认") == normalize("adamw 是 默认")
 
 
-def test_exact_duplicates_keep_every_location_in_order() -> None:
+def test_exact_duplicates_are_one_snippet_numbered_by_first_appearance() -> None:
     text = "DeepSeek-V3 总参数量达到 671B,其中每个 token 会激活 37B 个参数。"
-    merged = Deduplicator().merge(
-        [
-            raw(text, "a.txt", 3, 0),
-            raw("另一句完全不同的话在这里。", "a.txt", 4, 1),
-            raw(text.upper(), "b.txt", 7, 2),
-            raw(text, "c.txt", 1, 3),
-        ]
-    )
-    assert len(merged) == 2
-    assert [str(loc) for loc in merged[0].locations] == ["a.txt:3", "b.txt:7", "c.txt:1"]
-    assert merged[0].note_ids == [0, 2, 3]
-    assert merged[0].text == text
+    texts = [text, "另一句完全不同的话在这里。", text.upper(), text]
+    assert Deduplicator().assign(texts).tolist() == [0, 1, 0, 0]
 
 
 def test_near_duplicates_merge_above_the_threshold_only() -> None:
     base = "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算其余的激活值，用计算换显存"
     near = base.replace("，用计算换显存", "，用计算换显存。")
     far = "学习率预热在训练开始时逐步增大学习率，避免早期梯度过大导致训练不稳定，是常见技巧"
-    merged = Deduplicator(threshold=0.8).merge(
-        [raw(base, "a.txt"), raw(near, "b.txt"), raw(far, "c.txt")]
-    )
-    assert [len(s.locations) for s in merged] == [2, 1]
+    assert Deduplicator(threshold=0.8).assign([base, near, far]).tolist() == [0, 0, 1]
 
 
 def test_strict_threshold_keeps_near_duplicates_apart() -> None:
     base = "梯度检查点在前向传播时只保存部分激活值，反向传播时再重新计算其余的激活值"
     near = base + "，这样节省显存"
-    assert len(Deduplicator(threshold=1.0).merge([raw(base, "a"), raw(near, "b")])) == 2
+    assert Deduplicator(threshold=1.0).assign([base, near]).tolist() == [0, 1]
 
 
 def test_short_snippets_are_never_near_matched() -> None:
-    merged = Deduplicator(threshold=0.5).merge([raw("模型参数量", "a"), raw("模型参数", "b")])
-    assert len(merged) == 2
+    assert Deduplicator(threshold=0.5).assign(["模型参数量", "模型参数"]).tolist() == [0, 1]
 
 
 def test_texts_whose_hashes_clash_are_still_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qabot.store.parts as parts
-import qabot.store.pool as pool
+import qabot.build.parts as parts
+import qabot.build.pool as pool
+from qabot.build.scan import scan
 from qabot.config import Settings
-from qabot.index import make_tokenizer
-from qabot.ingest.loader import NoteLoader
+from qabot.store.arrays_io import flatten
+from qabot.store.jieba_cache import make_tokenizer
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_forked_and_spawned_workers_tokenize_as_this_process(
@@ -75,14 +76,10 @@ def test_a_part_is_the_same_from_workers_and_from_one_process(
     settings = Settings(index={"cache_dir": tmp_path / "cache", "workers": 2})
     one = settings.model_copy(update={"index": settings.index.model_copy(update={"workers": 1})})
     tokenizer = make_tokenizer(settings)
-    loader = NoteLoader.from_settings(settings.ingest)
 
     def built(settings: Settings) -> list[dict[str, np.ndarray]]:
-        return list(
-            parts.build_parts(
-                parts.scan(REPO / "seeds", settings, loader), settings, tokenizer, loader
-            )
-        )
+        made = parts.make_parts(scan(REPO / "seeds", settings), settings, tokenizer)
+        return [flatten(part)[0] for part in made]
 
     alone = built(one)
     monkeypatch.setattr(pool, "PARALLEL_FROM_CHARS", 0)

@@ -1,8 +1,9 @@
 """Tokenizing many texts at once, on every core when there are enough of them.
 
 Tokenizing is the slow step of indexing (jieba reads about 100k characters a second
-on one core), so a large batch of texts is spread over a process pool, one chunk per
-task, with this process tokenizing too, so every core is busy from the start. Each
+on one core), so a large batch of texts (:mod:`qabot.build.parts`) is spread over a
+process pool, one chunk per task, with this process tokenizing too, so every core is
+busy from the start. Each
 worker numbers the terms it finds itself and sends back only those new to it. A
 small batch stays in this process: starting workers would cost more than it saves.
 
@@ -24,10 +25,11 @@ from queue import SimpleQueue
 import jieba
 import numpy as np
 
+from qabot.arrays import TermNumbering
+from qabot.build.worker_lifetime import die_with_parent
 from qabot.config import Settings
-from qabot.store.tables import TermNumbering
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
-from qabot.worker_lifetime import die_with_parent
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` texts while tokenizing."""
@@ -249,8 +251,6 @@ def _start_worker(parent_pid: int, source: Tokenizer | dict) -> None:
     global _worker_tokenizer, _worker_numbering
     die_with_parent(parent_pid)
     if isinstance(source, dict):
-        from qabot.index import make_tokenizer  # the same tokenizer the main process makes
-
         source = make_tokenizer(Settings.model_validate(source))
     _worker_tokenizer = source
     _worker_numbering = TermNumbering()

@@ -143,7 +143,7 @@ def test_ctrl_c_stops_a_large_index_at_once(tmp_path: Path) -> None:
 
 WITHOUT_PRCTL = """
 import multiprocessing, os, sys, time
-import qabot.worker_lifetime as lifetime
+import qabot.build.worker_lifetime as lifetime
 lifetime._kill_me_with_parent = lambda: False  # as on a system without prctl
 
 def work(parent):
@@ -171,9 +171,9 @@ def test_without_prctl_a_watchdog_ends_the_orphan() -> None:
 
 INTERRUPTED_POOL = """
 import os, sys, time
-import qabot.store.pool as pool
+import qabot.build.pool as pool
 from qabot.config import Settings
-from qabot.index import make_tokenizer
+from qabot.store.jieba_cache import make_tokenizer
 
 marks = sys.argv[1]
 tokenize_in_worker = pool._tokenize_in_worker

@@ -14,10 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qabot.store.cache as cache_module
+import qabot.store.arrays_io as arrays_io
+from qabot.build import build_index
 from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
+from qabot.index import NotesIndex
+from qabot.store.arrays_io import MANIFEST
 from qabot.store.cache import IndexCache
+from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
 NOTES = {
@@ -65,7 +68,7 @@ def content(index: NotesIndex) -> tuple:
         list(index.snippet_terms),
         dict(index.note_snippets),
         {title: index.title_terms[title] for title in index.title_terms},
-        index.bm25.to_arrays()["data"].tolist(),
+        index.bm25.data.tolist(),
     )
 
 
@@ -79,12 +82,14 @@ def fresh(folder: Path, settings: Settings) -> NotesIndex:
 
 
 def snapshot(settings: Settings, folder: Path) -> Path:
-    return IndexCache(settings.index.cache_dir, folder).snapshot_path
+    """The folder's one snapshot folder."""
+    (found,) = IndexCache(settings.index.cache_dir, folder).dir.glob("snapshot-*")
+    return found
 
 
 def test_a_warm_start_loads_the_cache_without_tokenizing(folder: Path, settings: Settings) -> None:
     first, tokenized = build(folder, settings)
-    assert tokenized and snapshot(settings, folder).is_file()
+    assert tokenized and (snapshot(settings, folder) / MANIFEST).is_file()
     second, tokenized = build(folder, settings)
     assert tokenized == []
     assert content(second) == content(first) == content(fresh(folder, settings))
@@ -96,9 +101,10 @@ def test_a_changed_file_is_the_only_one_tokenized_again(
 ) -> None:
     build(folder, settings)
     (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         index, tokenized = build(folder, settings)
     assert "changed" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # an edit is no fault
     assert tokenized and all(text in "学习率预热避免早期梯度过大。" for text in tokenized)
     assert content(index) == content(fresh(folder, settings))
 
@@ -136,24 +142,39 @@ def test_retriever_settings_rebuild_bm25_from_the_cached_parts(
     assert content(after) == content(fresh(folder, other))
 
 
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _bit_rot(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:-40] + bytes(b ^ 0xFF for b in data[-40:-20]) + data[-20:])
+
+
+def _largest_array(folder: Path) -> Path:
+    return max(folder.glob("*.npy"), key=lambda path: path.stat().st_size)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda data: data[: len(data) // 2],  # truncated
-        lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:260]) + data[260:],  # bit rot
-        lambda data: b"",
-        lambda data: b"not a zip file at all",
+        lambda folder: _truncate(_largest_array(folder)),
+        lambda folder: _bit_rot(_largest_array(folder)),
+        lambda folder: _largest_array(folder).write_bytes(b""),
+        lambda folder: _largest_array(folder).unlink(),
+        lambda folder: (folder / MANIFEST).write_text("not json at all"),
+        lambda folder: _truncate(folder / MANIFEST),
+        lambda folder: (folder / MANIFEST).unlink(),
     ],
 )
 def test_a_damaged_snapshot_is_rebuilt_with_a_warning(
     folder: Path,
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
-    damage: Callable[[bytes], bytes],
+    damage: Callable[[Path], object],
 ) -> None:
     good, _ = build(folder, settings)
-    path = snapshot(settings, folder)
-    path.write_bytes(damage(path.read_bytes()))
+    damage(snapshot(settings, folder))
     with caplog.at_level(logging.WARNING):
         rebuilt, tokenized = build(folder, settings)
     assert "rebuilding" in caplog.text
@@ -177,17 +198,22 @@ def test_a_crash_while_saving_leaves_the_old_snapshot(
     folder: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(folder, settings)
-    before = snapshot(settings, folder).read_bytes()
+    before = {path.name: path.read_bytes() for path in snapshot(settings, folder).iterdir()}
+    save = np.save
+    saved: list[str] = []
 
-    def crash(file: object, **arrays: np.ndarray) -> None:
-        file.write(b"PK\x03\x04 half of a zip")  # type: ignore[attr-defined]
-        raise KeyboardInterrupt
+    def crash(file: Path, array: np.ndarray, **options: object) -> None:
+        if len(saved) == 3:  # a few arrays in
+            raise KeyboardInterrupt
+        saved.append(str(file))
+        save(file, array, **options)
 
-    monkeypatch.setattr(cache_module.np, "savez", crash)
+    monkeypatch.setattr(arrays_io.np, "save", crash)
     (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
         build(folder, settings)
-    assert snapshot(settings, folder).read_bytes() == before
+    after = {path.name: path.read_bytes() for path in snapshot(settings, folder).iterdir()}
+    assert saved and after == before
     assert not list(settings.index.cache_dir.rglob("*.tmp"))
 
 
@@ -195,7 +221,7 @@ def test_abandoned_temporary_files_are_pruned(folder: Path, settings: Settings) 
     build(folder, settings)
     cache = IndexCache(settings.index.cache_dir, folder)
     old = cache.parts_dir / "x.npz.123.tmp"
-    young = cache.dir / "index.npz.456.tmp"
+    young = cache.dir / "snapshot-0123.456.tmp"
     for path in (old, young):
         path.write_bytes(b"partial")
     os.utime(old, (1, 1))
@@ -206,6 +232,10 @@ def test_abandoned_temporary_files_are_pruned(folder: Path, settings: Settings) 
 
 def test_the_cache_holds_only_plain_arrays(folder: Path, settings: Settings) -> None:
     build(folder, settings)
+    arrays = list(snapshot(settings, folder).glob("*.npy"))
+    assert len(arrays) > 20
+    for path in arrays:
+        assert np.load(path, allow_pickle=False).dtype != object
     for path in settings.index.cache_dir.rglob("*.npz"):
         with zipfile.ZipFile(path) as archive:
             assert all(name.endswith(".npy") for name in archive.namelist())
@@ -246,7 +276,7 @@ def test_the_cache_of_a_deleted_notes_folder_is_pruned(
     kept = notes_folder(NOTES)
     build(kept, settings)
     assert not gone_cache.exists()
-    assert IndexCache(settings.index.cache_dir, kept).snapshot_path.is_file()
+    assert (snapshot(settings, kept) / MANIFEST).is_file()
 
 
 def test_the_command_line_caches_in_the_working_folder_unless_told_not_to(
@@ -264,7 +294,36 @@ def test_the_command_line_caches_in_the_working_folder_unless_told_not_to(
     first = qabot("index", cwd=cached)
     second = qabot("ask", "--json", "梯度检查点保存什么？", cwd=cached)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
-    assert list((cached / ".qabot-cache").rglob("index.npz"))
+    assert list((cached / ".qabot-cache").rglob(MANIFEST))
     assert json.loads(second.stdout)["citations"]
     assert qabot("index", "--no-cache", cwd=uncached).stdout == first.stdout
     assert not (uncached / ".qabot-cache").exists()
+
+
+def test_thousands_of_files_need_no_handle_each(tmp_path: Path) -> None:
+    """Cached parts are read whole and closed: far more files than the process may
+    open at once still index cold, after an edit, and warm (issue 12, B2)."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for number in range(1500):
+        (folder / f"{number:04}.txt").write_text(f"第{number}条笔记讲梯度检查点。\n", "utf-8")
+    script = f"""
+import logging, resource
+from pathlib import Path
+from qabot.build import build_index
+from qabot.config import Settings
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+settings = Settings(index={{"cache_dir": {str(tmp_path / "cache")!r}}})
+folder = Path({str(folder)!r})
+build_index(folder, settings)
+(folder / "0007.txt").write_text("改过的一条笔记讲学习率。\\n", "utf-8")
+edited = build_index(folder, settings)
+warm = build_index(folder, settings)
+print(edited.stats.files, warm.stats.files, len(warm.snippets))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=240
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["1500", "1500", "1500"]
+    assert "Too many open files" not in run.stderr

@@ -1,7 +1,13 @@
-"""The core as the bot sees it: answers off the event loop, and a swappable index.
+"""The core as every adapter sees it: answers off the event loop, and a swappable index.
+
+A rebuild makes a fresh pipeline from the notes folder and swaps it in; until then,
+and for good if it fails, the old one keeps answering. The REPL calls the blocking
+methods, the bot their ``async`` twins, which run in worker threads.
 
 Example:
     >>> service = AnswerService(settings, pipeline)  # doctest: +SKIP
+    >>> service.answer("梯度检查点是什么?").abstained  # doctest: +SKIP
+    False
     >>> answer = await service.ask("梯度检查点是什么?")  # doctest: +SKIP
     >>> stats = await service.reload()  # doctest: +SKIP
 """
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 
 from qabot.config import Settings
@@ -24,7 +31,7 @@ class ReloadError(Exception):
 
 
 class AnswerService:
-    """Runs the pipeline in worker threads so one slow answer never blocks other chats."""
+    """One pipeline at a time, asked from any thread, rebuilt without a pause in answers."""
 
     def __init__(
         self,
@@ -35,27 +42,39 @@ class AnswerService:
         self.settings = settings
         self.pipeline = pipeline
         self._build = build
-        self._reload_lock = asyncio.Lock()
+        self._rebuild_lock = threading.Lock()
 
     @property
     def stats(self) -> IndexStats:
         return self.pipeline.index.stats
 
+    @property
+    def reloading(self) -> bool:
+        return self._rebuild_lock.locked()
+
+    def answer(self, question: str, page: int = 0) -> Answer:
+        """Answer on the calling thread (a rebuild may swap the pipeline meanwhile)."""
+        return self.pipeline.ask(question, page)
+
     async def ask(self, question: str, page: int = 0) -> Answer:
+        """Answer in a worker thread, so one slow answer never blocks other chats."""
         pipeline = self.pipeline  # a reload may swap it meanwhile; finish on this one
         return await asyncio.to_thread(pipeline.ask, question, page)
 
-    async def reload(self) -> IndexStats:
-        """Rebuild from the notes folder, then swap; on failure keep the old index."""
-        async with self._reload_lock:
+    def rebuild(self) -> IndexStats:
+        """Rebuild from the notes folder, then swap; on failure keep the old index.
+
+        Rebuilds run one at a time: a second caller waits for the first to finish.
+        """
+        with self._rebuild_lock:
             try:
-                fresh = await asyncio.to_thread(self._build, self.settings)
+                fresh = self._build(self.settings)
             except Exception as error:  # whatever broke, the old index must keep serving
                 log.error("reload failed, still answering from the old index: %s", error)
                 raise ReloadError(str(error) or type(error).__name__) from error
             self.pipeline = fresh
             return fresh.index.stats
 
-    @property
-    def reloading(self) -> bool:
-        return self._reload_lock.locked()
+    async def reload(self) -> IndexStats:
+        """:meth:`rebuild` in a worker thread."""
+        return await asyncio.to_thread(self.rebuild)

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from qabot.config import TokenizerSettings
 from qabot.tokenizer import (
     BIGRAM_MARK,
     Tokenizer,
@@ -14,7 +15,7 @@ from qabot.tokenizer import (
 
 @pytest.fixture(scope="module")
 def tokenizer() -> Tokenizer:
-    return Tokenizer()
+    return Tokenizer(TokenizerSettings(char_bigrams=False))
 
 
 @pytest.mark.parametrize("term", ["deepseek-v3", "adamw", "37b", "qwen1.5", "c++", "gpt-4o"])
@@ -43,7 +44,11 @@ def test_traditional_folds_to_simplified(tokenizer: Tokenizer) -> None:
 
 
 def test_folding_can_be_switched_off() -> None:
-    assert "檢查點" in "".join(Tokenizer(traditional_to_simplified=False).terms("梯度檢查點"))
+    assert "檢查點" in "".join(
+        Tokenizer(TokenizerSettings(traditional_to_simplified=False, char_bigrams=False)).terms(
+            "梯度檢查點"
+        )
+    )
 
 
 def test_nfkc_and_case_fold(tokenizer: Tokenizer) -> None:
@@ -51,7 +56,7 @@ def test_nfkc_and_case_fold(tokenizer: Tokenizer) -> None:
 
 
 def test_offsets_point_into_the_original_text() -> None:
-    tokenizer = Tokenizer(char_bigrams=True)
+    tokenizer = Tokenizer(TokenizerSettings(char_bigrams=True))
     text = "ﬁne-tuning 用 ＬｏＲＡ，梯度檢查點 Llama 3.1"
     for token in tokenizer.tokenize(text):
         original = tokenizer.fold(text[token.start : token.end])[0]
@@ -64,8 +69,9 @@ def test_punctuation_and_emoji_give_no_tokens(tokenizer: Tokenizer) -> None:
     assert tokenizer.tokenize("？！…… 🙂🔥", keep_stopwords=True) == []
 
 
-def test_custom_stopwords_replace_the_default() -> None:
-    assert Tokenizer(stopwords={"梯度"}).terms("梯度是什么") == ["是", "什么"]
+def test_extra_stopwords_join_the_default() -> None:
+    settings = TokenizerSettings(char_bigrams=False, extra_stopwords=["梯度"])
+    assert Tokenizer(settings).terms("梯度爆炸是什么") == ["爆炸"]
 
 
 def test_joined_terms_also_run_together(tokenizer: Tokenizer) -> None:
@@ -97,11 +103,14 @@ def test_two_words_apart_only_by_a_space_run_together(tokenizer: Tokenizer) -> N
 
 
 def test_char_bigrams_are_marked_and_stop_at_stopwords() -> None:
-    tokenizer = Tokenizer(char_bigrams=True)
+    tokenizer = Tokenizer(TokenizerSettings(char_bigrams=True))
     terms = tokenizer.terms("总参数量是多少")
     bigrams = [term for term in terms if is_bigram(term)]
     assert bigrams == ["总参²", "参数²", "数量²"]
-    assert not any(is_bigram(term) for term in Tokenizer().terms("总参数量是多少"))
+    assert not any(
+        is_bigram(term)
+        for term in Tokenizer(TokenizerSettings(char_bigrams=False)).terms("总参数量是多少")
+    )
     # Words cut differently still share bigrams.
     assert "参数²" in tokenizer.terms("参数量达到 671B")
     for token in tokenizer.tokenize("總參數量"):
@@ -109,8 +118,10 @@ def test_char_bigrams_are_marked_and_stop_at_stopwords() -> None:
 
 
 def test_search_mode_adds_the_words_inside_long_words() -> None:
-    plain = set(Tokenizer().terms("中华人民共和国"))
-    search = set(Tokenizer(search_mode=True).terms("中华人民共和国"))
+    plain = set(Tokenizer(TokenizerSettings(char_bigrams=False)).terms("中华人民共和国"))
+    search = set(
+        Tokenizer(TokenizerSettings(char_bigrams=False, search_mode=True)).terms("中华人民共和国")
+    )
     assert plain < search and {"中华", "人民", "共和国"} <= search
 
 
@@ -118,4 +129,8 @@ def test_the_extended_list_drops_light_words() -> None:
     extended, basic = default_stopwords(), default_stopwords(extended=False)
     assert basic < extended
     assert {"里", "一般", "哪篇", "between"} <= extended - basic
-    assert Tokenizer(stopwords=extended).terms("神经网络里一般用什么") == ["神经网络"]
+    assert Tokenizer(TokenizerSettings(char_bigrams=False)).terms("神经网络里一般用什么") == [
+        "神经网络"
+    ]
+    basic_settings = TokenizerSettings(char_bigrams=False, extended_stopwords=False)
+    assert Tokenizer(basic_settings).terms("神经网络里一般用什么") != ["神经网络"]

@@ -1,4 +1,4 @@
-"""Merge repeated snippets into one that keeps every place it appears.
+"""Stage 4 of the build: find repeated snippets, so each is indexed once with every place.
 
 Exact duplicates are snippets equal after NFKC, case folding and whitespace folding.
 Near-duplicates are snippets of at least ``min_near_chars`` normalized characters
@@ -12,23 +12,17 @@ snippets that share an LSH bucket with another one are compared one by one, so a
 folder of a million snippets is deduplicated in seconds, not hours.
 
 Example:
-    >>> dedup = Deduplicator()
-    >>> a = RawSnippet("AdamW 是默认优化器。", "Adam", Location("a.txt", 1, 0, 12), 0)
-    >>> b = RawSnippet("adamw  是默认优化器。", "Adam", Location("b.txt", 4, 9, 22), 7)
-    >>> [str(loc) for loc in dedup.merge([a, b])[0].locations]
-    ['a.txt:1', 'b.txt:4']
+    >>> Deduplicator().assign(["AdamW 是默认优化器。", "梯度检查点", "adamw  是默认优化器。"])
+    array([0, 1, 0])
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-
-from qabot.schema import Location, Snippet
 
 # MinHash LSH: 20 bands of 4 rows. A pair with Jaccard 0.8 meets in some band with
 # probability 1 - (1 - 0.8**4)**20 > 0.99997; a pair with Jaccard 0.1 only with
@@ -46,16 +40,6 @@ _NO_CHAR = np.uint64(0x1FFFFF)
 _SIGNATURE_BATCH = 5_000
 
 
-@dataclass(frozen=True, slots=True)
-class RawSnippet:
-    """A snippet before deduplication: one text at one place."""
-
-    text: str
-    title: str
-    location: Location
-    note_id: int
-
-
 def normalize(text: str) -> str:
     """The form in which two snippets are compared: NFKC, case-folded, spaces folded."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -68,24 +52,9 @@ class Deduplicator:
         self.threshold = threshold
         self.min_near_chars = min_near_chars
 
-    def merge(self, raw: list[RawSnippet]) -> list[Snippet]:
-        """One snippet per group of duplicates, with every location in input order."""
-        snippets: list[Snippet] = []
-        groups = self.assign([item.text for item in raw]).tolist()
-        for item, sid in zip(raw, groups, strict=True):
-            if sid == len(snippets):
-                snippets.append(
-                    Snippet(sid, item.text, item.title, [item.location], [item.note_id])
-                )
-            elif item.location not in snippets[sid].locations:
-                snippets[sid].locations.append(item.location)
-                snippets[sid].note_ids.append(item.note_id)
-        return snippets
-
     def assign(self, texts: Sequence[str]) -> np.ndarray:
-        """The snippet each text belongs to, numbered from 0 in order of first appearance.
-
-        ``merge`` without the objects: ``assign(["a", "b", "A"])`` is ``[0, 1, 0]``.
+        """The snippet each text belongs to, numbered from 0 in order of first appearance:
+        ``assign(["a", "b", "A"])`` is ``[0, 1, 0]``.
         ``texts`` may be a lazy sequence: each text is read a few times, none is kept.
         """
         leader, long_enough = self._exact_leaders(texts)

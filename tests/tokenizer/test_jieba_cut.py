@@ -16,7 +16,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jieba import finalseg
 
-from qabot.tokenizer import _CJK, _WORD_CHAR, BIGRAM_MARK, Tokenizer, _singles
+from qabot.config import TokenizerSettings
+from qabot.tokenizer import BIGRAM_MARK, Tokenizer
+from qabot.tokenizer.jieba_cut import _singles
+from qabot.tokenizer.terms import CJK_RUN
+from qabot.tokenizer.tokenizer import WORD_CHAR
 
 FRAGMENTS = [
     "梯度检查点", "梯度檢查點", "是什么", "什麼", "的", "总参数量", "中华人民共和国", "北京大学",
@@ -37,10 +41,10 @@ texts = st.lists(
 ).map("".join)
 
 TOKENIZERS = [
-    Tokenizer(),
-    Tokenizer(char_bigrams=True),
-    Tokenizer(char_bigrams=True, search_mode=True),
-    Tokenizer(traditional_to_simplified=False),
+    Tokenizer(TokenizerSettings(char_bigrams=False)),
+    Tokenizer(TokenizerSettings(char_bigrams=True)),
+    Tokenizer(TokenizerSettings(search_mode=True)),
+    Tokenizer(TokenizerSettings(traditional_to_simplified=False, char_bigrams=False)),
 ]
 
 
@@ -56,12 +60,14 @@ runs = st.text(han, min_size=1, max_size=30) | st.text(
 
 
 def _reference_jieba(text: str, mode: str) -> list[tuple[str, int, int]]:
-    return [token for token in jieba.tokenize(text, mode=mode) if _WORD_CHAR.search(token[0])]
+    return [token for token in jieba.tokenize(text, mode=mode) if WORD_CHAR.search(token[0])]
 
 
 def _reference_bigrams(folded: str, words: list[tuple[str, int, int]]) -> list[str]:
     """A bigram for each two characters in a row that Chinese terms cover."""
-    covered = {i for term, start, end in words if _CJK.fullmatch(term) for i in range(start, end)}
+    covered = {
+        i for term, start, end in words if CJK_RUN.fullmatch(term) for i in range(start, end)
+    }
     return [folded[i : i + 2] + BIGRAM_MARK for i in sorted(covered) if i + 1 in covered]
 
 
@@ -114,7 +120,7 @@ def test_fragments_alone_and_together(text: str) -> None:
 
 def test_a_span_of_a_longer_text_is_cut_as_jieba_cuts_it_alone() -> None:
     text = "前文，梯度检查点是什么？后文"
-    spans = Tokenizer()._jieba_spans(text, 3, 11)
+    spans = Tokenizer(TokenizerSettings(char_bigrams=False))._jieba_spans(text, 3, 11)
     assert spans == [
         (word, 3 + start, 3 + end) for word, start, end in _reference_jieba(text[3:11], "default")
     ]

@@ -1,7 +1,7 @@
-"""Server-side state the bot keeps between updates: button ids and rate limits.
+"""Paging state kept between turns: which question a More or Sources request refers to.
 
-Telegram allows 64 bytes of callback data, so a button carries only a short random
-id; the question it refers to stays here until it expires.
+A button can carry only 64 bytes, so it carries a short random id; the question and
+the page it refers to stay here until they expire.
 
 Example:
     >>> results = ResultStore(ttl=60)
@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import OrderedDict
 from dataclasses import dataclass
 
-Clock = Callable[[], float]
+from qabot.chat.limits import Clock
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResult:
-    """What a More or Sources button refers to."""
+    """What a More or Sources request refers to."""
 
     question: str
     page: int
@@ -53,24 +52,3 @@ class ResultStore:
             self._items.pop(key, None)
             return None
         return item
-
-
-class RateLimiter:
-    """Allows each key at most ``limit`` events in any ``window`` seconds."""
-
-    def __init__(self, limit: int, window: float = 60, clock: Clock = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._events: dict[int, deque[float]] = {}
-
-    def allow(self, key: int) -> bool:
-        """Record an event for ``key`` if it is within the limit; ``False`` if not."""
-        now = self.clock()
-        events = self._events.setdefault(key, deque())
-        while events and now - events[0] >= self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        return True

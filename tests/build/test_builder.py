@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-import random
 from collections.abc import Callable
 from pathlib import Path
 
-import jieba
 import pytest
 
-import qabot.ingest.dedup as dedup_module
-import qabot.store.assemble as assemble_module
-import qabot.store.parts as parts
-import qabot.store.pool as pool
+import qabot.arrays.rows as rows_module
+import qabot.build.assemble as assemble_module
+import qabot.build.dedup as dedup_module
+import qabot.build.parts as parts
+import qabot.build.pool as pool
+from qabot.build import build_index
+from qabot.build.dedup import Deduplicator
 from qabot.config import Settings
-from qabot.index import NotesIndex, build_index, make_tokenizer
-from qabot.ingest.dedup import Deduplicator, RawSnippet
-from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.index import NotesIndex
+from qabot.ingest.encoding import UndecodableError
+from qabot.ingest.loader import NoteFileTooLarge, NoteLoader, NotesFolderError
 from qabot.ingest.splitter import SentenceSplitter
-from qabot.schema import Location
-from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
-from qabot.store.tables import StringIndex, StringTable
+from qabot.schema import Location, Note, SkippedFile
+from qabot.store.jieba_cache import make_tokenizer
 
 FOLDER = {
     "ml/adam.md": "---\ntitle: x\n---\n# AdamW\nAdamW 把权重衰减和梯度更新解耦。它是默认优化器。\n"
@@ -51,53 +50,76 @@ def test_the_index_holds_what_the_plain_definition_gives(
     folder: Path, settings: Settings, batch: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if batch:  # assembling in tiny batches must not change a thing
-        for name in ("_GATHER_ROWS", "_FIRST_BATCH", "_RENUMBER_BATCH"):
+        for name in ("_FIRST_BATCH", "_RENUMBER_BATCH"):
             monkeypatch.setattr(assemble_module, name, batch)
+        monkeypatch.setattr(rows_module, "_GATHER_ROWS", batch)
         monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
         monkeypatch.setattr(parts, "_BATCH_BYTES", batch)  # a file or two per tokenize call
-    # The definition, one object at a time: load, split, dedup, tokenize.
+    notes, skipped, files = plain_notes(folder, settings)
     ingest = settings.ingest
-    loaded = NoteLoader.from_settings(ingest).load(folder)
     splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
     raw = [
-        RawSnippet(
+        (
             text,
-            note.title,
+            note,
             Location(
                 note.location.source,
                 note.location.line,
                 note.location.start + a,
                 note.location.start + b,
             ),
-            note.id,
         )
-        for note in loaded.notes
+        for note in notes
         for text, a, b in splitter.split(note.text)
     ]
-    expected = Deduplicator(ingest.near_duplicate_threshold).merge(raw)
+    groups = Deduplicator(ingest.near_duplicate_threshold).assign([text for text, _, _ in raw])
+    expected: list[tuple[str, str, list[Location], list[int]]] = []
+    for (text, note, location), group in zip(raw, groups.tolist(), strict=True):
+        if group == len(expected):
+            expected.append((text, note.title, [], []))
+        expected[group][2].append(location)
+        expected[group][3].append(note.id)
     tokenizer = make_tokenizer(settings)
 
     index = build_index(folder, settings, tokenizer)
-    assert list(index.notes) == loaded.notes
-    assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == [
-        (s.text, s.title, s.locations, s.note_ids) for s in expected
-    ]
-    assert list(index.snippet_terms) == [tokenizer.terms(s.text) for s in expected]
-    assert dict(index.title_terms) == {
-        n.title: frozenset(tokenizer.terms(n.title)) for n in loaded.notes
-    }
-    for note in loaded.notes:
+    assert list(index.notes) == notes
+    assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == expected
+    assert list(index.snippet_terms) == [tokenizer.terms(text) for text, *_ in expected]
+    assert dict(index.title_terms) == {n.title: frozenset(tokenizer.terms(n.title)) for n in notes}
+    for note in notes:
         places = sorted(
-            (place.start, s.id)
-            for s in expected
-            for place, owner in zip(s.locations, s.note_ids, strict=True)
+            (place.start, sid)
+            for sid, (_, _, locations, owners) in enumerate(expected)
+            for place, owner in zip(locations, owners, strict=True)
             if owner == note.id
         )
         assert index.note_snippets[note.id] == [sid for _, sid in places]
-    assert index.stats.skipped == tuple(loaded.skipped)
-    assert (index.stats.files, index.stats.notes) == (loaded.files, len(loaded.notes))
+    assert index.stats.skipped == tuple(skipped)
+    assert (index.stats.files, index.stats.notes) == (files, len(notes))
     assert index.stats.snippets_before_dedup == len(raw)
     assert index.stats.snippets == len(expected) < len(raw)
+
+
+def plain_notes(folder: Path, settings: Settings) -> tuple[list[Note], list[SkippedFile], int]:
+    """The definition, one file at a time: the notes of every readable file, numbered
+    in order, the skipped files with their reasons, and how many files were read."""
+    loader = NoteLoader.from_settings(settings.ingest)
+    notes: list[Note] = []
+    skipped: list[SkippedFile] = []
+    files = 0
+    for path in loader.find_files(folder):
+        source = path.relative_to(folder).as_posix()
+        try:
+            parsed = loader.parse(source, loader.read(path), first_id=len(notes))
+        except (UndecodableError, NoteFileTooLarge) as error:
+            skipped.append(SkippedFile(source, str(error)))
+            continue
+        if not parsed:
+            skipped.append(SkippedFile(source, "no notes in it"))
+            continue
+        files += 1
+        notes.extend(parsed)
+    return notes, skipped, files
 
 
 def test_next_snippet_is_the_following_sentence_of_the_note(
@@ -137,43 +159,8 @@ def arrays_of(index: NotesIndex) -> tuple:
     return (
         [(s.text, s.locations) for s in index.snippets],
         list(index.snippet_terms),
-        {name: array.tolist() for name, array in index.bm25.to_arrays().items()},
+        [array.tolist() for array in (index.bm25.indptr, index.bm25.indices, index.bm25.data)],
     )
-
-
-def test_jieba_dictionary_from_the_cache_is_jiebas_own(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    jieba.dt.check_initialized()
-    save_jieba_dictionary(tmp_path)
-    fresh = jieba.Tokenizer()
-    assert load_jieba_dictionary(tmp_path, fresh)
-    assert fresh.FREQ == jieba.dt.FREQ and fresh.total == jieba.dt.total
-    text = "梯度检查点在前向传播时只保存部分激活值，南京市长江大桥"
-    assert fresh.lcut(text) == jieba.lcut(text)
-    assert not load_jieba_dictionary(tmp_path, fresh)  # already loaded: left alone
-    for path in tmp_path.rglob("jieba-*.npz"):
-        path.write_bytes(path.read_bytes()[:-10])
-    with caplog.at_level(logging.WARNING):
-        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
-    assert "unusable" in caplog.text
-
-
-def test_the_string_index_finds_every_string_and_nothing_else() -> None:
-    rng = random.Random(4)
-    alphabet = "梯度检查点学习率abcxyz0123-_ "
-    words = list(
-        dict.fromkeys("".join(rng.choices(alphabet, k=rng.randint(0, 6))) for _ in range(5000))
-    )
-    table = StringTable(*StringTable.pack(words))
-    index = StringIndex.build(table, count=len(words) - 100)  # the last 100 are not indexed
-    assert index.lookup(words) == [*range(len(words) - 100), *[None] * 100]
-    assert index.lookup(["not there", "梯度梯度梯度梯度梯度梯度梯度"]) == [None, None]
-    saved = StringIndex(table, index.slots.copy(), index.count)
-    assert saved.lookup(words[:50]) == list(range(50))
-    assert dict(saved) == {word: row for row, word in enumerate(words[:-100])}
-    with pytest.raises(ValueError, match="does not fit"):
-        StringIndex(table, index.slots[: len(index.slots) // 4], index.count)
 
 
 def test_notes_without_a_searchable_word_are_a_bad_folder(

@@ -1,4 +1,4 @@
-from qabot.telegram.state import RateLimiter, ResultStore
+from qabot.chat.paging import ResultStore
 
 
 class FakeClock:
@@ -25,14 +25,3 @@ def test_store_forgets_the_oldest_beyond_capacity() -> None:
     first, second, third = (store.put(q, 0) for q in "abc")
     assert store.get(first) is None
     assert store.get(second) is not None and store.get(third) is not None
-
-
-def test_rate_limiter_window_slides_per_key() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(limit=2, window=60, clock=clock)
-    assert [limiter.allow(1) for _ in range(3)] == [True, True, False]
-    assert limiter.allow(2)
-    clock.now = 59.9
-    assert not limiter.allow(1)
-    clock.now = 60
-    assert limiter.allow(1)

@@ -1,0 +1,129 @@
+"""Strings kept as one UTF-8 byte array, and a hash index over them saved as one array.
+
+A million Python strings take about a second to make and 100 MB to hold; a loaded
+index keeps its text in these tables instead and decodes only the rows a question
+reads.
+
+Example:
+    >>> table = StringTable.of(["梯度", "检查点"])
+    >>> table[1], len(table)
+    ('检查点', 2)
+    >>> StringIndex.build(table).lookup(["检查点", "学习率"])
+    [1, None]
+"""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qabot.arrays.rows import LazyRows
+
+
+@dataclass(eq=False, slots=True)
+class StringTable(LazyRows[str]):
+    """Strings as one UTF-8 byte array (``data``) and where each one starts (``offsets``,
+    one more than there are strings)."""
+
+    data: np.ndarray
+    offsets: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) == 0 or self.offsets[-1] != len(self.data):
+            raise ValueError("string table offsets do not fit its data")
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return len(self.offsets) - 1
+
+    @classmethod
+    def of(cls, strings: Sequence[str]) -> StringTable:
+        """A table holding ``strings``."""
+        encoded = [text.encode() for text in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(item) for item in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def _row(self, index: int) -> str:
+        start, end = self.offsets[index], self.offsets[index + 1]
+        return self.data[start:end].tobytes().decode()
+
+    def to_list(self) -> list[str]:
+        """Every string, decoded in one go."""
+        text = self.data.tobytes()
+        bounds = self.offsets.tolist()
+        return [text[a:b].decode() for a, b in itertools.pairwise(bounds)]
+
+
+class StringIndex(Mapping[str, int]):
+    """The row of each of the first ``count`` strings of a table, found by hash.
+
+    A dict of a million strings takes about a second to rebuild at every start-up.
+    This index is an open-addressing hash table saved as one array (``slots``: a row
+    number, or -1, at ``crc32(string) mod len(slots)``, probing onwards on a clash),
+    so it loads as it is and a lookup costs about as much as a dict's.
+    """
+
+    def __init__(self, strings: StringTable, slots: np.ndarray, count: int) -> None:
+        size = len(slots)
+        if count > len(strings) or size < 2 * count or size & (size - 1) or slots.dtype != np.int32:
+            raise ValueError("string index does not fit its strings")
+        self.strings, self.slots, self.count = strings, slots, count
+        # Memoryviews: item access without numpy's per-call cost.
+        self._slots = memory_items(slots, "i")
+        self._offsets = memory_items(strings.offsets, "q")
+        self._text = memory_items(strings.data, "B")
+
+    @classmethod
+    def build(cls, strings: StringTable, count: int | None = None) -> StringIndex:
+        """An index of the first ``count`` strings (all by default), at most half full."""
+        count = len(strings) if count is None else count
+        slots = np.full(1 << max(3, (2 * count).bit_length()), -1, dtype=np.int32)
+        mask = len(slots) - 1
+        view, offsets = memory_items(slots, "i"), memory_items(strings.offsets, "q")
+        text = memory_items(strings.data, "B")
+        for row in range(count):
+            slot = zlib.crc32(text[offsets[row] : offsets[row + 1]]) & mask
+            while view[slot] >= 0:
+                slot = (slot + 1) & mask
+            view[slot] = row
+        return cls(strings, slots, count)
+
+    def lookup(self, keys: Iterable[str]) -> list[int | None]:
+        """The row of each key, or ``None`` for a key not indexed."""
+        slots, offsets, text = self._slots, self._offsets, self._text
+        mask = len(slots) - 1
+        found: list[int | None] = []
+        for key in keys:
+            encoded = key.encode()
+            slot = zlib.crc32(encoded) & mask
+            row = slots[slot]
+            while row >= 0 and text[offsets[row] : offsets[row + 1]] != encoded:
+                slot = (slot + 1) & mask
+                row = slots[slot]
+            found.append(row if row >= 0 else None)
+        return found
+
+    def __getitem__(self, key: str) -> int:
+        row = self.lookup([key])[0]
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.strings[row] for row in range(self.count))
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def memory_items(array: np.ndarray, code: str) -> memoryview:
+    """``array`` seen as a flat memoryview of ``code`` items (numpy's formats vary)."""
+    if array.dtype.itemsize != struct.calcsize(code) or not array.flags.c_contiguous:
+        raise ValueError(f"{array.dtype} array cannot be read as {code!r}")
+    return memoryview(array).cast("B").cast(code)

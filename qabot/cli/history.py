@@ -1,0 +1,69 @@
+"""The REPL's line history: a file where one can be written, else none, said once.
+
+Imported only with a terminal, so ``qabot ask`` never pays for prompt_toolkit.
+
+Example:
+    >>> history = open_history(console)  # doctest: +SKIP
+    >>> PromptSession(history=history)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from rich.console import Console
+
+
+def open_history(console: Console) -> History:
+    """``$XDG_STATE_HOME/qabot/history`` (``~/.local/state``), or none if unwritable."""
+    try:
+        home = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+        path = Path(home) / "qabot" / "history"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):  # writable? found out now, not at the first question
+            pass
+    except (OSError, RuntimeError) as error:  # RuntimeError: no home folder at all
+        _say_off(console, error, getattr(error, "filename", None))
+        return InMemoryHistory()
+    return GuardedFileHistory(path, console)
+
+
+class GuardedFileHistory(FileHistory):
+    """A history file that turns itself off, with one notice, when reading or writing fails.
+
+    prompt_toolkit would otherwise report the error at every question.
+    """
+
+    def __init__(self, path: Path, console: Console) -> None:
+        super().__init__(path)
+        self.console = console
+        self.off = False
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            return list(super().load_history_strings())
+        except OSError as error:
+            self._turn_off(error)
+            return []
+
+    def store_string(self, string: str) -> None:
+        if self.off:
+            return
+        try:
+            super().store_string(string)
+        except OSError as error:
+            self._turn_off(error)
+
+    def _turn_off(self, error: OSError) -> None:
+        if not self.off:
+            self.off = True
+            _say_off(self.console, error, self.filename)
+
+
+def _say_off(console: Console, error: Exception, where: object) -> None:
+    reason = getattr(error, "strerror", None) or str(error)
+    detail = f"cannot write {where} ({reason})" if where else reason
+    console.print(f"History is off: {detail}.", style="dim", markup=False)
