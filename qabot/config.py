@@ -57,7 +57,13 @@ class _Section(BaseModel):
 class IngestSettings(_Section):
     """How notes are read and cut into snippets."""
 
-    extensions: list[str] = [".txt", ".md"]
+    extensions: list[str] = [".txt", ".md", ".ipynb"]
+    # Paths to leave out, in gitignore syntax, after the defaults (hidden files and
+    # folders, node_modules/) and the notes folder's .qabotignore.
+    ignore: list[str] = []
+    # Read files and folders that symlinks lead to outside the notes folder. A risk:
+    # anything the link reaches (~/.ssh, .env) can then be quoted.
+    follow_symlinks_outside: bool = False
     # Lines matching any of these regexes are feed banners, not notes.
     boilerplate_patterns: list[Regex] = [r"^[A-Z][A-Z0-9 ]{2,60}$"]
     min_snippet_chars: int = Field(8, ge=1)

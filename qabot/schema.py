@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-NoteKind = Literal["prose", "code"]
-NOTE_KINDS: tuple[NoteKind, ...] = ("prose", "code")
+NoteKind = Literal["prose", "code", "math"]
+NOTE_KINDS: tuple[NoteKind, ...] = ("prose", "code", "math")
 """What a note holds; the index stores a note's kind as its place in this tuple."""
 
 
@@ -34,8 +34,12 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """One note: a line of a text file, or a block of a Markdown file (a paragraph, a
-    list item, a table row, a code block)."""
+    """One note: a line (or wrapped paragraph) of a text file, or a Markdown block.
+
+    ``text`` is clean: no markup but inline code and maths, kept with their
+    delimiters. ``kind`` is ``"prose"``, ``"code"`` (a code block or notebook cell,
+    verbatim) or ``"math"`` (a display formula, verbatim).
+    """
 
     id: int
     title: str
@@ -65,10 +69,16 @@ class Snippet:
 
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
-    """A file that was not indexed, with the reason shown to the user."""
+    """A file (or a folder, ending in ``/``) that was not indexed, with the reason
+    shown to the user: ``cause`` or ``cause: detail``."""
 
     source: str
     reason: str
+
+    @property
+    def cause(self) -> str:
+        """The reason without its per-file detail, shared by files skipped alike."""
+        return self.reason.split(": ", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,8 @@ class IndexStats:
     snippets_before_dedup: int
     snippets: int
     skipped: tuple[SkippedFile, ...] = ()
+    # Note files left out by the ignore rules (.qabotignore, ingest.ignore, hidden).
+    ignored: int = 0
 
     @property
     def duplicates_merged(self) -> int:

@@ -34,6 +34,7 @@ from qabot.build.scan import NoteFile, part_settings_key, scan
 from qabot.config import Settings
 from qabot.index import IndexArrays, NotesIndex
 from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.ingest.skipped import summarize_skipped
 from qabot.retriever.note_ranker import NoteParams
 from qabot.store.cache import IndexCache
 from qabot.store.jieba_cache import make_tokenizer, save_jieba_dictionary
@@ -56,19 +57,23 @@ def build_index(
     tokenizing. ``tokenizer`` must be the one ``make_tokenizer(settings)`` makes: large
     folders are tokenized by worker processes that make their own.
     """
-    files = scan(folder, settings)
+    scanned = scan(folder, settings)
+    files = scanned.files
     params = NoteParams.from_settings(settings.retriever, settings.reader)
     key = digest(
         part_settings_key(settings),
         settings.retriever.model_dump(mode="json"),
         dataclasses.asdict(params),
-        [(file.source, file.key or file.error) for file in files],
+        [
+            (file.source, file.found and file.found.raw_name.hex(), file.key or file.error)
+            for file in files
+        ],
     )
     cache = IndexCache(settings.index.cache_dir, folder) if settings.index.cache else None
     arrays = cache.load_snapshot(key) if cache is not None else None
     if arrays is not None:
         try:
-            return _opened(folder, arrays)
+            return _opened(folder, arrays, scanned.ignored)
         except ValueError as error:
             log.warning("index cache for %s is corrupt (%s); rebuilding it", folder, error)
 
@@ -90,7 +95,7 @@ def build_index(
             save_jieba_dictionary(settings.index.cache_dir)
         except OSError as error:
             log.warning("could not save the index cache in %s: %s", cache.dir, error)
-    return _opened(folder, arrays)
+    return _opened(folder, arrays, scanned.ignored)
 
 
 def _parts(
@@ -131,7 +136,10 @@ def _parts(
         if part is None and cache is not None:
             part = cache.load_part(file.key, Part)
         if part is None:  # its cached part was damaged: tokenize it alone
-            file.data = file.data or NoteLoader.from_settings(settings.ingest).read_bytes(file.path)
+            assert file.found is not None
+            file.data = file.data or NoteLoader.from_settings(settings.ingest).read_bytes(
+                file.found
+            )
             part = next(make_parts([file], settings, tokenizer))
             cache = _saved(cache, file.key, part)
         yield file.source, part
@@ -149,12 +157,13 @@ def _saved(cache: IndexCache | None, key: str, part: Part) -> IndexCache | None:
     return cache
 
 
-def _opened(folder: Path, arrays: IndexArrays) -> NotesIndex:
+def _opened(folder: Path, arrays: IndexArrays, ignored: int) -> NotesIndex:
     """The index, after repeating the warnings its files gave when they were read."""
     index = NotesIndex.from_arrays(folder, arrays)
+    index.stats = dataclasses.replace(index.stats, ignored=ignored)
+    for line in summarize_skipped(index.stats.skipped):
+        log.warning("%s", line)
     meta = arrays.corpus.meta
-    for source, reason in zip(meta.skipped_sources, meta.skipped_reasons, strict=True):
-        log.warning("skipped %s: %s", source, reason)
     for source, replaced in zip(meta.replaced_sources, meta.replaced_counts, strict=True):
         log.warning("%s: %d undecodable bytes replaced", folder / source, replaced)
     return index

@@ -110,7 +110,9 @@ class Part:
     @classmethod
     def unreadable(cls, reason: str) -> Part:
         """The part of a file that could not be read, and why."""
-        return cls(FileText.unreadable(reason), StringTable.of([]), np.zeros(1, np.int64), _EMPTY_INTS)
+        return cls(
+            FileText.unreadable(reason), StringTable.of([]), np.zeros(1, np.int64), _EMPTY_INTS
+        )
 
 
 def make_parts(
@@ -125,7 +127,9 @@ def make_parts(
     snippet and exist for one batch only.
     """
     loader = NoteLoader.from_settings(settings.ingest)
-    splitter = SentenceSplitter(settings.ingest.min_snippet_chars, settings.ingest.max_snippet_chars)
+    splitter = SentenceSplitter(
+        settings.ingest.min_snippet_chars, settings.ingest.max_snippet_chars
+    )
     texts = []
     for file in files:
         texts.append(read_file(file, loader, splitter))
@@ -150,27 +154,23 @@ def read_file(file: NoteFile, loader: NoteLoader, splitter: SentenceSplitter) ->
     assert file.data is not None
     try:
         decoded = loader.decode(file.data)
+        document = loader.document(file.source, decoded.text)
     except UndecodableError as error:
         return FileText.unreadable(str(error))
-    notes = loader.parse(file.source, decoded.text)
+    notes = document.notes
     if not notes:
         return FileText.unreadable("no notes in it")
     titles: dict[str, int] = {}
-    snippets: list[tuple[int, str, int, int, int]] = []
-    for row, note in enumerate(notes):
+    for note in notes:
         titles.setdefault(note.title, len(titles))
-        where = note.location
-        snippets.extend(
-            (row, text, where.start + begin, where.start + end, where.line)
-            for text, begin, end in splitter.split(note.text)
-        )
+    snippets = document.snippets(splitter)
     return FileText(
         skipped=None,
         replaced=decoded.replaced,
         notes=PartNotes(
-            line=np.array([n.location.line for n in notes], dtype=np.int32),
-            start=np.array([n.location.start for n in notes], dtype=np.int64),
-            end=np.array([n.location.end for n in notes], dtype=np.int64),
+            line=np.array([document.line_of(n.start) for n in notes], dtype=np.int32),
+            start=np.array([n.start for n in notes], dtype=np.int64),
+            end=np.array([n.end for n in notes], dtype=np.int64),
             title=np.array([titles[n.title] for n in notes], dtype=np.int32),
             kind=np.array([NOTE_KINDS.index(n.kind) for n in notes], dtype=np.uint8),
             text=StringTable.of([n.text for n in notes]),
@@ -210,8 +210,10 @@ def _tokenized(
 ) -> list[Part]:
     """The parts of ``batch``, all their texts tokenized in one call."""
     texts = [
-        string for text in batch for table in (text.snippets.text, text.titles) for string in
-        table.to_list()
+        string
+        for text in batch
+        for table in (text.snippets.text, text.titles)
+        for string in table.to_list()
     ]
     terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
     del texts  # a string per snippet and title: freed before the parts are made

@@ -1,7 +1,7 @@
 """Stage 1 of the build: the note files of a folder, each read and keyed by its content.
 
 Example:
-    >>> files = scan(Path("seeds"), Settings())  # doctest: +SKIP
+    >>> files = scan(Path("seeds"), Settings()).files  # doctest: +SKIP
     >>> files[0].source, len(files[0].key)  # doctest: +SKIP
     ('000_518f52ec4929dd4d.txt', 64)
 """
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qabot.config import Settings
-from qabot.ingest.loader import NoteFileTooLarge, NoteLoader
+from qabot.ingest.discovery import FoundFile
+from qabot.ingest.loader import NoteLoader
+from qabot.ingest.reading import NoteFileRefused
 from qabot.store.key import code_version, digest
 
 
@@ -21,36 +23,48 @@ from qabot.store.key import code_version, digest
 class NoteFile:
     """A note file of the folder: its part's key and bytes, or why it could not be read.
 
-    ``source`` is the path relative to the notes folder, as citations show it.
+    ``source`` is the path relative to the notes folder as citations show it (JSON-safe:
+    undecodable bytes and control characters escaped). A skipped folder is a
+    ``NoteFile`` with an error and no ``found`` file, its source ending in ``/``.
     """
 
-    path: Path
     source: str
+    found: FoundFile | None = None
     key: str = ""
     data: bytes | None = None
     error: str | None = None
 
 
-def scan(folder: Path, settings: Settings) -> list[NoteFile]:
+@dataclass(slots=True)
+class ScannedFolder:
+    """A folder's note files, and how many the ignore rules left out."""
+
+    files: list[NoteFile]
+    ignored: int = 0
+
+
+def scan(folder: Path, settings: Settings) -> ScannedFolder:
     """Every note file below ``folder``, read and keyed by its content; raises
     :class:`~qabot.ingest.loader.NotesFolderError` if there is none."""
     loader = NoteLoader.from_settings(settings.ingest)
     shaping = part_settings_key(settings)
-    files: list[NoteFile] = []
-    for path in loader.find_files(folder):
-        source = path.relative_to(folder).as_posix()
+    listing = loader.find(folder)
+    files = [NoteFile(skipped.source, error=skipped.reason) for skipped in listing.skipped]
+    for found in listing.files:
         try:
-            data = loader.read_bytes(path)
-        except NoteFileTooLarge as error:
-            files.append(NoteFile(path, source, error=str(error)))
+            data = loader.read_bytes(found)
+        except NoteFileRefused as error:
+            files.append(NoteFile(found.source, found, error=str(error)))
             continue
         except OSError as error:
-            files.append(NoteFile(path, source, error=error.strerror or type(error).__name__))
+            reason = error.strerror or type(error).__name__
+            files.append(NoteFile(found.source, found, error=reason))
             continue
-        # The suffix decides how a file is parsed (Markdown or plain text).
-        key = digest(shaping, Path(source).suffix.lower(), hashlib.sha256(data).hexdigest())
-        files.append(NoteFile(path, source, key, data))
-    return files
+        # The suffix decides how a file is parsed (Markdown, notebook or plain text).
+        suffix = Path(found.source).suffix.lower()
+        key = digest(shaping, suffix, hashlib.sha256(data).hexdigest())
+        files.append(NoteFile(found.source, found, key, data))
+    return ScannedFolder(files, listing.ignored)
 
 
 def part_settings_key(settings: Settings) -> str:

@@ -104,11 +104,16 @@ def repl(
 
 @app.command()
 def index(
-    notes: NotesOption = None, config: ConfigOption = None, no_cache: NoCacheOption = False
+    notes: NotesOption = None,
+    config: ConfigOption = None,
+    no_cache: NoCacheOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="List every skipped file, not one line per cause.")
+    ] = False,
 ) -> None:
     """Index the notes folder (or load its index from the cache) and print what it holds."""
     pipeline = _pipeline(_settings(config, notes, no_cache))
-    render_stats(console, pipeline.index.stats)
+    render_stats(console, pipeline.index.stats, verbose)
 
 
 app.command("eval")(eval_command)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
+from qabot.ingest.skipped import summarize_skipped
 from qabot.schema import Answer, Citation, IndexStats
 
 NOT_COVERED = "The notes don't cover this."
@@ -46,16 +47,22 @@ def render_sources(console: Console, answer: Answer | None) -> None:
         console.print(f"    “{escape(citation.text)}”", highlight=False)
 
 
-def render_stats(console: Console, stats: IndexStats) -> None:
-    """Files, notes, snippets before and after dedup, and skipped files."""
+def render_stats(console: Console, stats: IndexStats, verbose: bool = False) -> None:
+    """Files, notes, snippets before and after dedup, skipped and ignored files; the
+    skipped files one by one, or summarized per cause when many (``verbose``: all)."""
     console.print(
         f"{stats.files} files, {stats.notes} notes, "
         f"{stats.snippets_before_dedup} snippets → {stats.snippets} after dedup "
-        f"({stats.duplicates_merged} duplicates merged), {len(stats.skipped)} files skipped",
+        f"({stats.duplicates_merged} duplicates merged), {len(stats.skipped)} files skipped, "
+        f"{stats.ignored} ignored",
         highlight=False,
     )
-    for skipped in stats.skipped:
-        console.print(f"  skipped {escape(skipped.source)}: {escape(skipped.reason)}")
+    if verbose:
+        lines = [f"skipped {entry.source}: {entry.reason}" for entry in stats.skipped]
+    else:
+        lines = summarize_skipped(stats.skipped)
+    for line in lines:
+        console.print(f"  {escape(line)}")
 
 
 def _source_line(citation: Citation) -> str:

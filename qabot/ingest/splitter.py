@@ -1,8 +1,10 @@
 """Cut a note into sentence-sized spans, keeping character offsets.
 
-Sentences end at 。！？；!?; and at a Western full stop followed by a space. A span
-shorter than ``min_chars`` joins its neighbour; one longer than ``max_chars`` is cut
-at the last comma or space before the limit (or hard at the limit if there is none).
+Sentences end at 。！？；!?;, at a Western full stop followed by a space, and at a
+line break. A span shorter than ``min_chars`` joins its neighbour; one longer than
+``max_chars`` is cut at the last comma or space before the limit (or hard at the
+limit if there is none). Nothing is cut inside inline code, maths, a URL or an HTML
+entity: ``$a; b$``, ```x = 1; y```, ``https://x.org/?a=1;b=2!`` and ``&lt;`` stay whole.
 
 Example:
     >>> splitter = SentenceSplitter(min_chars=2, max_chars=50)
@@ -13,10 +15,21 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’\"')）」』]*|(?<=[a-z0-9\)\]])\.(?=\s)|\n")
 _SOFT_BREAK = re.compile(r"[,，、:：]\s*|\s+")
+# Spans no cut falls inside: inline code, maths, URLs (not their final punctuation)
+# and entities. Only looked for in texts holding one of _PROTECTED_HINTS.
+_PROTECTED = re.compile(
+    r"(`+).+?(?<!`)\1(?!`)"
+    r"|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$"
+    r"|https?://[^\s<>\"'，。；！？）】」]*[^\s<>\"'，。；！？）】」.,;:!?)]"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+)
+_PROTECTED_HINTS = ("`", "$", "://", "&")
+_AFTER_ANY_END = 1 << 62
 
 
 class SentenceSplitter:
@@ -27,22 +40,40 @@ class SentenceSplitter:
         self.max_chars = max_chars
 
     def split(self, text: str) -> list[tuple[str, int, int]]:
-        spans = [span for raw in self._sentences(text) for span in self._bounded(text, *raw)]
+        """``(sentence, start, end)`` of each sentence of ``text``."""
+        protected = _Protected(text)
+        spans = [
+            span
+            for raw in self._sentences(text, protected)
+            for span in self._bounded(text, *raw, protected)
+        ]
         return [(text[start:end], start, end) for start, end in self._merge_short(text, spans)]
 
-    def _sentences(self, text: str) -> Iterator[tuple[int, int]]:
+    def bounded(self, text: str) -> list[tuple[str, int, int]]:
+        """``text`` as one span, or several when it is over ``max_chars``."""
+        spans = self._bounded(text, 0, len(text), _Protected(text))
+        return [(text[start:end], start, end) for start, end in spans]
+
+    def _sentences(self, text: str, protected: _Protected) -> Iterator[tuple[int, int]]:
         start = 0
         for match in _SENTENCE_END.finditer(text):
+            if protected.covers(match.start()):
+                continue
             yield from _trimmed(text, start, match.end())
             start = match.end()
         yield from _trimmed(text, start, len(text))
 
-    def _bounded(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    def _bounded(
+        self, text: str, start: int, end: int, protected: _Protected
+    ) -> Iterator[tuple[int, int]]:
         while end - start > self.max_chars:
             limit = start + self.max_chars
             cut = limit
             for match in _SOFT_BREAK.finditer(text, start + self.max_chars // 2, limit):
-                cut = match.end()
+                if not protected.covers(match.start()):
+                    cut = match.end()
+            if cut == limit and protected.start_of(limit) > start:
+                cut = protected.start_of(limit)  # before the code or maths, not inside it
             yield from _trimmed(text, start, cut)
             start = cut
         yield from _trimmed(text, start, end)
@@ -60,6 +91,30 @@ class SentenceSplitter:
             else:
                 merged.append((start, end))
         return merged
+
+
+class _Protected:
+    """The spans of a text that no cut may fall inside, asked in increasing order."""
+
+    __slots__ = ("_spans",)
+
+    def __init__(self, text: str) -> None:
+        self._spans: list[tuple[int, int]] = []
+        if any(hint in text for hint in _PROTECTED_HINTS):
+            self._spans = [match.span() for match in _PROTECTED.finditer(text)]
+
+    def covers(self, offset: int) -> bool:
+        """True when ``offset`` is inside a span, past its first character."""
+        return self.start_of(offset) < offset
+
+    def start_of(self, offset: int) -> int:
+        """Where the span around ``offset`` starts (``offset`` itself if none)."""
+        if not self._spans:
+            return offset
+        at = bisect_right(self._spans, (offset, _AFTER_ANY_END)) - 1
+        if at >= 0 and self._spans[at][0] < offset < self._spans[at][1]:
+            return self._spans[at][0]
+        return offset
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,10 +17,9 @@ from qabot.build import build_index
 from qabot.build.dedup import Deduplicator
 from qabot.config import Settings
 from qabot.index import NotesIndex
-from qabot.ingest.encoding import UndecodableError
-from qabot.ingest.loader import NoteFileTooLarge, NoteLoader, NotesFolderError
+from qabot.ingest.loader import NoteLoader, NotesFolderError
 from qabot.ingest.splitter import SentenceSplitter
-from qabot.schema import Location, Note, SkippedFile
+from qabot.schema import Location
 from qabot.store.jieba_cache import make_tokenizer
 
 FOLDER = {
@@ -47,7 +47,11 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.mark.parametrize("batch", [None, 3])
 def test_the_index_holds_what_the_plain_definition_gives(
-    folder: Path, settings: Settings, batch: int | None, monkeypatch: pytest.MonkeyPatch
+    folder: Path,
+    settings: Settings,
+    batch: int | None,
+    monkeypatch: pytest.MonkeyPatch,
+    plain_load: Callable[..., Any],
 ) -> None:
     if batch:  # assembling in tiny batches must not change a thing
         for name in ("_FIRST_BATCH", "_RENUMBER_BATCH"):
@@ -55,30 +59,17 @@ def test_the_index_holds_what_the_plain_definition_gives(
         monkeypatch.setattr(rows_module, "_GATHER_ROWS", batch)
         monkeypatch.setattr(dedup_module, "_SIGNATURE_BATCH", batch)
         monkeypatch.setattr(parts, "_BATCH_BYTES", batch)  # a file or two per tokenize call
-    notes, skipped, files = plain_notes(folder, settings)
     ingest = settings.ingest
     splitter = SentenceSplitter(ingest.min_snippet_chars, ingest.max_snippet_chars)
-    raw = [
-        (
-            text,
-            note,
-            Location(
-                note.location.source,
-                note.location.line,
-                note.location.start + a,
-                note.location.start + b,
-            ),
-        )
-        for note in notes
-        for text, a, b in splitter.split(note.text)
-    ]
-    groups = Deduplicator(ingest.near_duplicate_threshold).assign([text for text, _, _ in raw])
+    loaded = plain_load(folder, NoteLoader.from_settings(ingest), splitter)
+    notes, raw = loaded.notes, loaded.snippets
+    groups = Deduplicator(ingest.near_duplicate_threshold).assign([s.text for s in raw])
     expected: list[tuple[str, str, list[Location], list[int]]] = []
-    for (text, note, location), group in zip(raw, groups.tolist(), strict=True):
+    for snippet, group in zip(raw, groups.tolist(), strict=True):
         if group == len(expected):
-            expected.append((text, note.title, [], []))
-        expected[group][2].append(location)
-        expected[group][3].append(note.id)
+            expected.append((snippet.text, notes[snippet.note_id].title, [], []))
+        expected[group][2].append(snippet.location)
+        expected[group][3].append(snippet.note_id)
     tokenizer = make_tokenizer(settings)
 
     index = build_index(folder, settings, tokenizer)
@@ -94,32 +85,10 @@ def test_the_index_holds_what_the_plain_definition_gives(
             if owner == note.id
         )
         assert index.note_snippets[note.id] == [sid for _, sid in places]
-    assert index.stats.skipped == tuple(skipped)
-    assert (index.stats.files, index.stats.notes) == (files, len(notes))
+    assert index.stats.skipped == tuple(loaded.skipped)
+    assert (index.stats.files, index.stats.notes) == (loaded.files, len(notes))
     assert index.stats.snippets_before_dedup == len(raw)
     assert index.stats.snippets == len(expected) < len(raw)
-
-
-def plain_notes(folder: Path, settings: Settings) -> tuple[list[Note], list[SkippedFile], int]:
-    """The definition, one file at a time: the notes of every readable file, numbered
-    in order, the skipped files with their reasons, and how many files were read."""
-    loader = NoteLoader.from_settings(settings.ingest)
-    notes: list[Note] = []
-    skipped: list[SkippedFile] = []
-    files = 0
-    for path in loader.find_files(folder):
-        source = path.relative_to(folder).as_posix()
-        try:
-            parsed = loader.parse(source, loader.read(path), first_id=len(notes))
-        except (UndecodableError, NoteFileTooLarge) as error:
-            skipped.append(SkippedFile(source, str(error)))
-            continue
-        if not parsed:
-            skipped.append(SkippedFile(source, "no notes in it"))
-            continue
-        files += 1
-        notes.extend(parsed)
-    return notes, skipped, files
 
 
 def test_next_snippet_is_the_following_sentence_of_the_note(

@@ -78,7 +78,7 @@ def test_a_part_is_the_same_from_workers_and_from_one_process(
     tokenizer = make_tokenizer(settings)
 
     def built(settings: Settings) -> list[dict[str, np.ndarray]]:
-        made = parts.make_parts(scan(REPO / "seeds", settings), settings, tokenizer)
+        made = parts.make_parts(scan(REPO / "seeds", settings).files, settings, tokenizer)
         return [flatten(part)[0] for part in made]
 
     alone = built(one)

@@ -88,6 +88,20 @@ def test_index_prints_dedup_counts() -> None:
     assert "5 files" in result.stdout and "after dedup" in result.stdout
 
 
+def test_index_summarizes_many_skipped_files_and_verbose_lists_them(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("笔记内容。\n", encoding="utf-8")
+    for number in range(8):
+        (notes / f"e{number}.txt").write_text("")
+    quiet = qabot("index", "--no-cache", "--notes", str(notes))
+    summary = "skipped 8 files: empty file; `qabot index --verbose` lists them"
+    assert summary in quiet.stdout and summary in quiet.stderr
+    assert "e3.txt" not in quiet.stdout + quiet.stderr
+    loud = qabot("index", "--no-cache", "--verbose", "--notes", str(notes))
+    assert all(f"skipped e{number}.txt: empty file" in loud.stdout for number in range(8))
+
+
 def test_other_encodings_and_a_binary_file(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from qabot.config import Settings
-from qabot.ingest.loader import NoteLoader, NotesFolderError
+from qabot.ingest import reading
+from qabot.ingest.loader import NoteLoader, NotesFolderError, document_notes
 from qabot.pipeline import QAPipeline
 
 Make = Callable[[dict[str, str | bytes]], Path]
@@ -68,7 +71,9 @@ def test_a_huge_file_is_skipped_unread(notes_folder: Make) -> None:
     with (folder / "dump.txt").open("wb") as huge:
         huge.truncate(200 * 2**20)  # sparse: 200 MiB on paper, nothing on disk
     pipeline = index(folder)
-    assert skipped(pipeline)["dump.txt"].startswith("too large (200.0 MiB; the cap is 20 MiB")
+    assert skipped(pipeline)["dump.txt"] == (
+        "too large (the cap is 20 MiB, ingest.max_file_mb): 200.0 MiB"
+    )
     assert pipeline.index.stats.files == 1
 
 
@@ -90,17 +95,18 @@ def test_unreadable_and_vanishing_files(
     notes_folder: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = notes_folder({"good.txt": GOOD, "secret.txt": "x", "gone.txt": "y"})
-    real_read = Path.read_bytes
+    real_stat = os.stat
 
-    def read_bytes(path: Path) -> bytes:
+    def stat(path: str | bytes | os.PathLike[str], *args: Any, **kwargs: Any) -> os.stat_result:
         # Tests run as root, where chmod 000 doesn't stop a read, so the OS error is faked.
-        if path.name == "secret.txt":
+        name = os.path.basename(os.fsdecode(path))
+        if name == "secret.txt":
             raise PermissionError(13, "Permission denied")
-        if path.name == "gone.txt":
-            path.unlink()  # deleted between listing and reading
-        return real_read(path)
+        if name == "gone.txt":
+            os.unlink(path)  # deleted between listing and reading
+        return real_stat(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(reading.os, "stat", stat)
     reasons = skipped(index(folder))
     assert reasons["secret.txt"] == "Permission denied"
     assert reasons["gone.txt"] == "No such file or directory"
@@ -110,12 +116,12 @@ def test_missing_or_empty_folder_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotesFolderError, match="not found"):
         index(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(NotesFolderError, match=r"no \.txt or \.md notes"):
+    with pytest.raises(NotesFolderError, match=r"no \.txt, \.md or \.ipynb notes"):
         index(tmp_path / "empty")
 
 
 def test_long_lines_become_several_notes_with_exact_offsets() -> None:
     text = "a" * 250 + "\n"
-    notes = NoteLoader(max_note_chars=100).parse("x.txt", text)
+    notes = document_notes(NoteLoader(max_note_chars=100).document("x.txt", text))
     assert [len(note.text) for note in notes] == [100, 100, 50]
     assert [text[n.location.start : n.location.end] == n.text for n in notes] == [True] * 3

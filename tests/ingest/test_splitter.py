@@ -1,3 +1,5 @@
+import pytest
+
 from qabot.ingest.splitter import SentenceSplitter
 
 
@@ -44,3 +46,47 @@ def test_long_sentences_are_cut_at_a_soft_break_within_bounds() -> None:
 def test_unbreakable_text_is_cut_hard_at_the_limit() -> None:
     pieces = spans("x" * 250, max_chars=100)
     assert [len(piece) for piece in pieces] == [100, 100, 50]
+
+
+@pytest.mark.parametrize(
+    "whole",
+    [
+        "`x = 1; y = 2`",
+        "$a; b! c?$",
+        "$$f(x)! = 1;$$",
+        "https://example.org/search?q=1;b=2!",
+        "&lt;",
+        "&#x20;",
+        "3.14",
+    ],
+)
+def test_no_cut_inside_code_maths_urls_entities_or_decimals(whole: str) -> None:
+    text = f"前面的一句话在这里。见 {whole} 之后还有话！最后一句。"
+    pieces = spans(text, min_chars=2)
+    assert any(whole in piece for piece in pieces), pieces
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_url_at_the_end_of_a_sentence_still_ends_it() -> None:
+    text = "See https://example.org/a. Next sentence here."
+    assert spans(text, min_chars=2) == ["See https://example.org/a.", "Next sentence here."]
+
+
+def test_long_text_is_not_cut_inside_inline_code() -> None:
+    code = "`" + "a, b, c, d, e" + "`"
+    text = "很长的句子" * 8 + code + "结尾"
+    pieces = spans(text, min_chars=2, max_chars=48)
+    assert any(code in piece for piece in pieces), pieces
+
+
+def test_bounded_keeps_a_row_whole_unless_too_long() -> None:
+    row = "参数: 学习率; 默认值: 1e-3"
+    assert SentenceSplitter(max_chars=50).bounded(row) == [(row, 0, len(row))]
+    assert len(SentenceSplitter(max_chars=20).bounded(row * 2)) > 1
+
+
+def test_code_longer_than_the_limit_is_cut_hard() -> None:
+    code = "`" + "x" * 120 + "`"
+    pieces = spans("前言。" + code, min_chars=2, max_chars=50)
+    assert all(len(piece) <= 50 for piece in pieces)
+    assert "".join(pieces) == "前言。" + code

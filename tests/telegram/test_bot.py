@@ -150,7 +150,8 @@ async def test_note_markup_arrives_escaped_and_long_answers_are_split(
     long_sentence = "长答案的测试内容" + "，反复出现的长答案内容" * 600 + "。"
     folder = notes_folder(
         {
-            "web.md": "# 前端\n在模板里写 <script>alert(1)</script> & 一定要转义。\n",
+            # Plain text: in Markdown, <script> is HTML and would be dropped from the note.
+            "web.txt": "在模板里写 <script>alert(1)</script> & 一定要转义。\n",
             "long.txt": long_sentence + "\n",
         }
     )
