@@ -1,9 +1,10 @@
 """Rebuild the index when the notes folder changes, while answers keep flowing.
 
-What counts as a change: a note file (``ingest.extensions``, not hidden) created,
-edited, moved or deleted, and a folder moved in or out or deleted, since that adds or
-takes away every note in it. The folder's parent is watched too, so a notes folder
-that is deleted, or moved away, and comes back is watched again from then on.
+What counts as a change: a note file (``ingest.extensions``, not left out by the
+loader's ignore rules) created, edited, moved or deleted, a folder moved in or out or
+deleted, since that adds or takes away every note in it, and ``.qabotignore``. The
+folder's parent is watched too, so a notes folder that is deleted, or moved away, and
+comes back is watched again from then on.
 
 One burst of changes makes one rebuild: it runs once no change has come for
 ``watch_debounce_ms``, or ``watch_max_wait_ms`` after the burst's first change, so a
@@ -30,9 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import pathspec
 from watchfiles import Change, watch
 
 from qabot.config import Settings
+from qabot.ingest.discovery import DEFAULT_IGNORE, IGNORE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -49,33 +52,37 @@ class _Stop(Protocol):
 
 
 class NoteChangeFilter:
-    """Passes changes to note files, and to folders (a folder moved in or out carries
-    notes), below ``root``; hidden files and folders are skipped, as the loader skips
-    them, so editor swap files and caches don't rebuild."""
+    """Passes changes to note files and to folders (a folder moved in or out carries
+    notes) below ``root``, and to its ``.qabotignore``. What the loader leaves out by
+    default (hidden files, ``node_modules/``) or by ``ingest.ignore`` is skipped, so
+    editor swap files and ``.git`` don't rebuild. (A path ``.qabotignore`` leaves out
+    may still rebuild: the rebuild then finds the index unchanged, in the cache.)"""
 
-    def __init__(self, root: Path, extensions: list[str]) -> None:
+    def __init__(self, root: Path, extensions: list[str], ignore: list[str]) -> None:
         self.root = str(root)
         self.extensions = tuple(ext.lower() for ext in extensions)
+        self.ignored = pathspec.GitIgnoreSpec.from_lines([*DEFAULT_IGNORE, *ignore])
         # Folders below root (and root): a deleted path is a folder only if it was one.
         self.folders = {self.root}
         self._learn(self.root)
 
     def __call__(self, change: Change, path: str) -> bool:
         relative = os.path.relpath(path, self.root)
-        if relative != "." and any(part.startswith(".") for part in relative.split(os.sep)):
-            return False
-        if change == Change.deleted:
-            was_folder = path in self.folders
-            if was_folder:
-                inside = path + os.sep
-                self.folders = {f for f in self.folders if f != path and not f.startswith(inside)}
-            return was_folder or path.lower().endswith(self.extensions)
-        if os.path.isdir(path):
-            if path not in self.folders:  # moved in, or made
-                self.folders.add(path)
-                self._learn(path)
+        if relative == IGNORE_FILE:
             return True
-        return path.lower().endswith(self.extensions)
+        was_folder = path in self.folders
+        is_folder = change != Change.deleted and os.path.isdir(path)
+        if relative != "." and self.ignored.match_file(
+            relative + "/" if was_folder or is_folder else relative
+        ):
+            return False
+        if was_folder and not is_folder:  # deleted, or moved out
+            inside = path + os.sep
+            self.folders = {f for f in self.folders if f != path and not f.startswith(inside)}
+        elif is_folder and not was_folder:  # made, or moved in
+            self.folders.add(path)
+            self._learn(path)
+        return was_folder or is_folder or path.lower().endswith(self.extensions)
 
     def _learn(self, folder: str) -> None:
         for parent, names, _ in os.walk(folder):
@@ -110,6 +117,7 @@ class NotesWatcher:
     def __init__(self, settings: Settings, stop: _Stop) -> None:
         self.notes = Path(os.path.abspath(settings.notes_dir))
         self.extensions = settings.ingest.extensions
+        self.ignore = settings.ingest.ignore
         self.quiet = settings.watch_debounce_ms / 1000
         self.longest = max(settings.watch_max_wait_ms, settings.watch_debounce_ms) / 1000
         self.stop = stop
@@ -166,7 +174,7 @@ class NotesWatcher:
         found = 0
         try:
             if self.notes.is_dir():
-                note_filter = NoteChangeFilter(self.notes, self.extensions)
+                note_filter = NoteChangeFilter(self.notes, self.extensions, self.ignore)
                 self._notes_changes, first = self._watch(self.notes, note_filter, recursive=True)
                 found += len(first)
             if gate.parent != gate:

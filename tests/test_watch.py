@@ -100,6 +100,23 @@ def test_changes_rebuild_once_per_burst_and_failures_keep_the_old_index(
     assert "re-indexing failed" in notes.repl.console.export_text()
 
 
+def test_what_the_loader_ignores_does_not_rebuild_but_its_ignore_file_does(
+    watched: Callable[..., Watched],
+) -> None:
+    notes = watched({"a.txt": ADAMW, "sched/cosine.md": COSINE}, ingest={"ignore": ["drafts/"]})
+    folder = notes.settings.notes_dir
+    (folder / "drafts" / "deep").mkdir(parents=True)
+    (folder / "drafts" / "deep" / "x.md").write_text(WARMUP, encoding="utf-8")
+    (folder / ".git" / "objects" / "ab").mkdir(parents=True)
+    (folder / "node_modules" / "pkg").mkdir(parents=True)
+    (folder / "node_modules" / "pkg" / "README.md").write_text(WARMUP, encoding="utf-8")
+    notes.settle(0)
+
+    (folder / ".qabotignore").write_text("sched/\n", encoding="utf-8")
+    notes.settle(1)
+    assert "余弦曲线" not in notes.answer("余弦退火让学习率怎样")
+
+
 def test_saves_200_ms_apart_within_the_debounce_make_one_rebuild(
     watched: Callable[..., Watched],
 ) -> None:
