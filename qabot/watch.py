@@ -25,8 +25,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -238,13 +239,8 @@ async def watch_notes(
     loop = asyncio.get_running_loop()
     try:
         while (changes := await loop.run_in_executor(looker, watcher.next_burst)) is not None:
-            started = time.monotonic()
-            try:
+            with _reported(changes):
                 await on_change()
-            except Exception:  # the watcher must outlive any one failed rebuild
-                _failed(changes)
-            else:
-                _rebuilt(changes, started)
     finally:
         cancelled.set()  # a look still running in its thread ends, and closes the watches
         watcher.close()
@@ -259,28 +255,23 @@ def watch_notes_in_thread(settings: Settings, on_change: Callable[[], object]) -
 
     def run() -> None:
         while (changes := watcher.next_burst()) is not None:
-            started = time.monotonic()
-            try:
+            with _reported(changes):
                 on_change()
-            except Exception:  # the watcher must outlive any one failed rebuild
-                _failed(changes)
-            else:
-                _rebuilt(changes, started)
 
     threading.Thread(target=run, name="qabot-watch", daemon=True).start()
     return stop
 
 
-def _rebuilt(changes: int, started: float) -> None:
-    took = time.monotonic() - started
-    log.info("notes changed (%s): re-indexed in %.1f s", _count(changes), took)
-
-
-def _failed(changes: int) -> None:
-    # The rebuild reported its failure in one line (AnswerService.rebuild logs it); the
-    # traceback is for debugging only.
-    log.debug("re-indexing after %s failed", _count(changes), exc_info=True)
-
-
-def _count(changes: int) -> str:
-    return f"{changes} change{'' if changes == 1 else 's'}"
+@contextmanager
+def _reported(changes: int) -> Iterator[None]:
+    """One INFO line for a rebuild that worked. A failure is swallowed, so the watcher
+    outlives it: the rebuild has reported it in one line (``AnswerService.rebuild``
+    logs it), and its traceback shows at DEBUG only."""
+    started = time.monotonic()
+    count = f"{changes} change{'' if changes == 1 else 's'}"
+    try:
+        yield
+    except Exception:
+        log.debug("re-indexing after %s failed", count, exc_info=True)
+    else:
+        log.info("notes changed (%s): re-indexed in %.1f s", count, time.monotonic() - started)
