@@ -51,6 +51,7 @@ from harness import (  # noqa: E402
 from harness_user import to_bot_reply  # noqa: E402
 from load_tools import HistoryCopy, LoopbackClient, percentile, proc_status, update_doc  # noqa: E402
 
+from qabot.chat.strings import EN  # noqa: E402
 from qabot.config import load_settings  # noqa: E402
 from qabot.pipeline import QAPipeline  # noqa: E402
 from qabot.telegram.render import render_answer  # noqa: E402
@@ -135,7 +136,7 @@ def question_set() -> list[str]:
 def expected_replies(questions: list[str]) -> dict[str, list[str]]:
     """What the bot must send for each question: the core's answer, rendered."""
     pipeline = QAPipeline.from_settings(load_settings(REPO / "config" / "qabot.toml"))
-    return {q: render_answer(pipeline.ask(q)) for q in set(questions)}
+    return {q: render_answer(pipeline.ask(q), EN) for q in set(questions)}  # users are "en"
 
 
 async def ask_in_turn(

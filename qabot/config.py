@@ -180,9 +180,28 @@ class TelegramSettings(_Section):
     api_requests_per_second: float = Field(30, gt=0)
     # Retries of a Bot API call that met a 5xx or a network error (waits 0.5, 1, 2, 4, 8 s…).
     api_retries: int = Field(5, ge=0, le=10)
-    # How long the More and Sources buttons of an answer keep working.
+    # How long the buttons of an answer keep working, and a reply to it follows it up.
     button_ttl_seconds: int = Field(86400, ge=60)
+    # Button presses (More, Back, Sources) and inline queries one user may make per
+    # minute; they are not counted as questions.
+    lookups_per_minute: int = Field(30, ge=1)
+    # "zh" or "en" for everyone; unset, each user's Telegram language, else the question's.
+    language: Literal["zh", "en"] | None = None
+    # How long Telegram may cache the answers to an inline query (@bot question).
+    inline_cache_seconds: int = Field(300, ge=0)
+    # Button and conversation state, kept across restarts (SQLite; relative to the
+    # working folder), and the 👍/👎 votes that `qabot eval --feedback` reads.
+    state_file: Path = Path(".qabot-state/telegram.sqlite")
+    feedback_file: Path = Path(".qabot-state/feedback.sqlite")
     webhook: WebhookSettings = WebhookSettings()
+
+
+class ChatSettings(_Section):
+    """Conversations, in the REPL and the bot."""
+
+    # A question with no topic of its own, or starting with a pronoun, follows up the
+    # same person's previous question in the same chat if that is at most this old.
+    follow_up_seconds: int = Field(900, ge=0)
 
 
 class Settings(BaseSettings):
@@ -208,6 +227,7 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     reader: ReaderSettings = ReaderSettings()
     telegram: TelegramSettings = TelegramSettings()
+    chat: ChatSettings = ChatSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -41,16 +41,27 @@ class QAPipeline:
         index = build_index(settings.notes_dir, settings, tokenizer, progress)
         return cls(index, tokenizer, settings)
 
-    def ask(self, question: str, page: int = 0) -> Answer:
-        """Answer ``question``; ``page`` 1, 2 … gives the next results (``/more``)."""
+    def ask(self, question: str, page: int = 0, context: str = "") -> Answer:
+        """Answer ``question``; ``page`` 1, 2 … gives the next results (``/more``).
+
+        ``context`` is an earlier question this one follows up: its terms join the
+        retrieval at half the weight of the question's own, or stand in for them when
+        the question names no topic ("为什么?").
+        """
         question, notice = self._clean(question)
         if not self.tokenizer.tokenize(question, keep_stopwords=True):
             return Answer(question, "", True, [], notice=EMPTY_HINT)
         terms = self.tokenizer.terms(question)
+        carried = [t for t in self.tokenizer.terms(context) if t not in terms] if context else []
+        if not terms:
+            terms, carried = carried, []
         if not terms:
             return Answer(question, "", True, [], notice=VAGUE_HINT)
-        hits = self.index.bm25.top_k(terms, self.settings.retriever.candidates)
-        answer = self.reader.read(question, terms, hits, self.index, page)
+        # BM25 adds up its terms' scores: the question's own twice weighs the carried half.
+        hits = self.index.bm25.top_k(
+            terms * 2 + carried if carried else terms, self.settings.retriever.candidates
+        )
+        answer = self.reader.read(question, terms, hits, self.index, page, carried)
         answer.notice = notice or answer.notice
         return answer
 

@@ -29,6 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qabot.chat.citations import Place, by_place, excerpt
+from qabot.chat.strings import EN, Notice, notice_of
 from qabot.config import Settings, TokenizerSettings
 from qabot.pipeline import QAPipeline
 from qabot.retriever.bm25 import BM25Index
@@ -172,7 +174,7 @@ def _check_answer(pipeline: QAPipeline, question: str, page: int) -> Answer:
     if not answer.abstained:
         assert answer.citations and all(c.text for c in answer.citations)
     for render in (render_answer, render_sources):
-        messages = render(answer)
+        messages = render(answer, EN)
         assert messages, f"{render.__name__} sent nothing for {answer!r}"
         for message in messages:
             check_html(message)
@@ -225,9 +227,9 @@ answers = st.builds(
 )
 
 
-def _source_line(c: Citation) -> str:
-    also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
-    return f"[{c.n}] {c.source}:{c.line} — {c.title}{also}"
+def _place_line(place: Place) -> str:
+    also = f" (also in {', '.join(place.also_in)})" if place.also_in else ""
+    return f"{place.where} — {place.title}{also}"
 
 
 def _visible_in_order(messages: list[str], expected: list[str], limit: int) -> None:
@@ -249,19 +251,25 @@ def _visible_in_order(messages: list[str], expected: list[str], limit: int) -> N
 @FUZZ
 @given(answer=answers, limit=st.one_of(st.just(MESSAGE_LIMIT), st.integers(30, MESSAGE_LIMIT)))
 def test_render_answer_is_balanced_html_within_the_limit(answer: Answer, limit: int) -> None:
-    expected = [answer.notice] if answer.notice else []
+    expected = [EN.notice(answer.notice)] if answer.notice else []
     if answer.abstained:
-        if answer.notice is None:
-            expected += ["The notes don't cover this.", *answer.closest_topics]
+        if answer.notice is None or notice_of(answer.notice)[0] is Notice.CUT:
+            expected += [EN.not_covered, *answer.closest_topics]
     else:
         expected += [answer.answer] if answer.answer else []
-        expected += [_source_line(c) for c in answer.citations]
-    _visible_in_order(render_answer(answer, limit), expected, limit)
+        for place in by_place(answer.citations):
+            expected.append(_place_line(place))
+            expected += [f"[{c.n}] {excerpt(c.text)}" for c in place.citations]
+    _visible_in_order(render_answer(answer, EN, limit=limit), expected, limit)
 
 
 @FUZZ
 @given(answer=answers, limit=st.one_of(st.just(MESSAGE_LIMIT), st.integers(30, MESSAGE_LIMIT)))
 def test_render_sources_is_balanced_html_within_the_limit(answer: Answer, limit: int) -> None:
-    expected = [text for c in answer.citations for text in (_source_line(c), c.text)]
-    messages = render_sources(answer, limit)
-    _visible_in_order(messages, expected or ["No sources for this answer."], limit)
+    expected = [
+        text
+        for place in by_place(answer.citations)
+        for text in (_place_line(place), *(f"[{c.n}] {c.text}" for c in place.citations))
+    ]
+    messages = render_sources(answer, EN, limit)
+    _visible_in_order(messages, expected or [EN.no_sources], limit)

@@ -1,14 +1,13 @@
 """The core as every adapter sees it: answers off the event loop, and a swappable index.
 
 A rebuild makes a fresh pipeline from the notes folder and swaps it in; until then,
-and for good if it fails, the old one keeps answering. The REPL calls the blocking
-methods, the bot their ``async`` twins, which run in worker threads.
+and for good if it fails, the old one keeps answering. Answers block; the bot runs
+them in worker threads, so one slow answer never holds up other chats.
 
 Example:
     >>> service = AnswerService(settings, pipeline)  # doctest: +SKIP
     >>> service.answer("梯度检查点是什么?").abstained  # doctest: +SKIP
     False
-    >>> answer = await service.ask("梯度检查点是什么?")  # doctest: +SKIP
     >>> stats = await service.reload()  # doctest: +SKIP
 """
 
@@ -52,14 +51,12 @@ class AnswerService:
     def reloading(self) -> bool:
         return self._rebuild_lock.locked()
 
-    def answer(self, question: str, page: int = 0) -> Answer:
-        """Answer on the calling thread (a rebuild may swap the pipeline meanwhile)."""
-        return self.pipeline.ask(question, page)
+    def answer(self, question: str, page: int = 0, context: str = "") -> Answer:
+        """Answer on the calling thread; ``context``: the earlier question it follows up.
 
-    async def ask(self, question: str, page: int = 0) -> Answer:
-        """Answer in a worker thread, so one slow answer never blocks other chats."""
-        pipeline = self.pipeline  # a reload may swap it meanwhile; finish on this one
-        return await asyncio.to_thread(pipeline.ask, question, page)
+        A rebuild may swap the pipeline meanwhile; this answer finishes on the old one.
+        """
+        return self.pipeline.ask(question, page, context)
 
     def rebuild(self) -> IndexStats:
         """Rebuild from the notes folder, then swap; on failure keep the old index.

@@ -18,8 +18,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from qabot.chat.feedback import FeedbackError, FeedbackStore
+from qabot.chat.strings import CATALOGUE, Strings, choose_language, locale_language
 from qabot.cli.eval import eval_command
 from qabot.cli.render import render_answer, render_stats
 from qabot.cli.repl import Repl, line_reader
@@ -31,10 +32,10 @@ from qabot.schema import Answer
 
 app = typer.Typer(
     name="qabot",
-    help="Answers questions from your notes, quoting them with citations.",
     add_completion=False,
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: the rich panels print a type beside every flag ("--json <bool>").
+    rich_markup_mode=None,
 )
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -57,6 +58,13 @@ _PROGRESS_FROM = 5000
 
 class UserError(Exception):
     """An error to show as one line, exit code 2."""
+
+
+@app.callback(invoke_without_command=True)
+def qabot(context: typer.Context) -> None:
+    """Answers questions from your notes, quoting them with citations."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
 
 
 @app.command()
@@ -99,7 +107,7 @@ def repl(
         from qabot.watch import watch_notes_in_thread  # only --watch pays for watchfiles
 
         watch_notes_in_thread(settings, session.rebuild)
-    session.run(line_reader(console))
+    session.run(line_reader(console, session.strings))
 
 
 @app.command()
@@ -111,9 +119,18 @@ def index(
         bool, typer.Option("--verbose", help="List every skipped file, not one line per cause.")
     ] = False,
 ) -> None:
-    """Index the notes folder (or load its index from the cache) and print what it holds."""
-    pipeline = _pipeline(_settings(config, notes, no_cache))
-    render_stats(console, pipeline.index.stats, verbose)
+    """Index the notes folder (or load its index from the cache) and print what it holds.
+
+    With votes from the bot's 👍/👎 buttons, also how many found the answers helpful.
+    """
+    settings = _settings(config, notes, no_cache)
+    pipeline = _pipeline(settings)
+    try:
+        helpful = FeedbackStore(settings.telegram.feedback_file).helpful_rate()
+    except FeedbackError as error:
+        errors.print(f"qabot: warning: {error}", markup=False)
+        helpful = None
+    render_stats(console, pipeline.index.stats, _strings(""), helpful, verbose)
 
 
 app.command("eval")(eval_command)
@@ -176,22 +193,28 @@ def _print_answer(answer: Answer, as_json: bool, echo_question: bool) -> None:
         sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return
+    strings = _strings(answer.question)
     if echo_question:
-        console.print(f"[bold]Q:[/] {escape(answer.question)}")
-    render_answer(console, answer)
+        console.print(strings.asked.format(question=answer.question), style="bold", markup=False)
+    render_answer(console, answer, strings)
+
+
+def _strings(text: str) -> Strings:
+    """The terminal's language (the locale, else the script of ``text``)."""
+    return CATALOGUE[choose_language(None, locale_language(), text)]
 
 
 def main() -> None:
     """Entry point: run the app, turning expected failures into one line and exit code 2."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="qabot")
     except typer.Abort:
         errors.print("qabot: aborted")
         code = 130
     except typer.TyperException as error:
         errors.print(f"qabot: error: {error.format_message()}")
         code = 2
-    except (UserError, ConfigError, NotesFolderError, EvalInputError) as error:
+    except (UserError, ConfigError, NotesFolderError, EvalInputError, FeedbackError) as error:
         errors.print(f"qabot: error: {error}")
         code = 2
     except BrokenPipeError:

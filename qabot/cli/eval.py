@@ -1,13 +1,15 @@
 """The ``qabot eval`` command: measure answer quality and print the numbers.
 
-Three modes, one per run:
+Four modes, one per run:
 
 - ``qabot eval QUESTIONS.jsonl [--notes DIR]``: your own question set (see
   :mod:`qabot.eval.question_set`);
 - ``qabot eval --squad FILE.json``: a SQuAD-format benchmark, its contexts written as a
   notes folder (see :mod:`qabot.eval.squad`);
 - ``qabot eval --offtopic QUESTIONS.txt [--notes DIR]``: questions that must abstain
-  (one per line, or every question of a SQuAD ``.json`` file).
+  (one per line, or every question of a SQuAD ``.json`` file);
+- ``qabot eval --feedback VOTES.sqlite [--notes DIR]``: the bot's 👎 answers to review,
+  its 👍 answers as a regression set (see :mod:`qabot.chat.review`).
 
 ``--report OUT.json`` also writes the measures and one record per question.
 
@@ -29,6 +31,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from qabot.chat.review import evaluate_feedback, load_votes
 from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from qabot.eval.errors import EvalInputError
 from qabot.eval.offtopic import evaluate_offtopic, load_offtopic
@@ -54,6 +57,12 @@ def eval_command(
             "--offtopic", help="Questions that must abstain: text, one per line, or SQuAD."
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback", help="The bot's vote file: 👎 to review, 👍 as a regression set."
+        ),
+    ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the results as JSON to this file.")
     ] = None,
@@ -66,9 +75,11 @@ def eval_command(
     ] = None,
 ) -> None:
     """Measure answer quality: note@1, answer@1, abstentions and latency."""
-    modes = [mode for mode in (questions, squad, offtopic) if mode is not None]
+    modes = [mode for mode in (questions, squad, offtopic, feedback) if mode is not None]
     if len(modes) != 1:
-        raise EvalInputError("give one of QUESTIONS.jsonl, --squad FILE or --offtopic FILE")
+        raise EvalInputError(
+            "give one of QUESTIONS.jsonl, --squad FILE, --offtopic FILE or --feedback FILE"
+        )
     if squad is not None and notes is not None:
         raise EvalInputError("--notes is not used with --squad: the contexts are the notes")
     settings = load_settings(config or DEFAULT_CONFIG_FILE, notes_dir=notes)
@@ -82,6 +93,12 @@ def eval_command(
         asked = load_offtopic(offtopic)
         result, answered = evaluate_offtopic(asked, _pipeline(settings))
         _finish("offtopic", result.lines(), result.to_dict(), answered, report)
+    elif feedback is not None:
+        votes = load_votes(feedback)
+        outcome, voted = evaluate_feedback(votes, _pipeline(settings))
+        _finish("feedback", outcome.lines(), outcome.to_dict(), voted, report)
+        if outcome.changed:  # a helpful answer changed: fail, as a regression test does
+            raise typer.Exit(1)
     elif questions is not None:
         loaded = load_question_set(questions)
         for problem in loaded.problems:

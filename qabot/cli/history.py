@@ -3,7 +3,7 @@
 Imported only with a terminal, so ``qabot ask`` never pays for prompt_toolkit.
 
 Example:
-    >>> history = open_history(console)  # doctest: +SKIP
+    >>> history = open_history(console, EN)  # doctest: +SKIP
     >>> PromptSession(history=history)  # doctest: +SKIP
 """
 
@@ -16,9 +16,12 @@ from pathlib import Path
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.console import Console
 
+from qabot.chat.strings import Strings
 
-def open_history(console: Console) -> History:
+
+def open_history(console: Console, strings: Strings) -> History:
     """``$XDG_STATE_HOME/qabot/history`` (``~/.local/state``), or none if unwritable."""
+    path: Path | str = "~"
     try:
         home = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
         path = Path(home) / "qabot" / "history"
@@ -26,9 +29,9 @@ def open_history(console: Console) -> History:
         with path.open("ab"):  # writable? found out now, not at the first question
             pass
     except (OSError, RuntimeError) as error:  # RuntimeError: no home folder at all
-        _say_off(console, error, getattr(error, "filename", None))
+        _say_off(console, strings, error, getattr(error, "filename", None) or path)
         return InMemoryHistory()
-    return GuardedFileHistory(path, console)
+    return GuardedFileHistory(path, console, strings)
 
 
 class GuardedFileHistory(FileHistory):
@@ -37,9 +40,10 @@ class GuardedFileHistory(FileHistory):
     prompt_toolkit would otherwise report the error at every question.
     """
 
-    def __init__(self, path: Path, console: Console) -> None:
+    def __init__(self, path: Path, console: Console, strings: Strings) -> None:
         super().__init__(path)
         self.console = console
+        self.strings = strings
         self.off = False
 
     def load_history_strings(self) -> Iterable[str]:
@@ -60,10 +64,9 @@ class GuardedFileHistory(FileHistory):
     def _turn_off(self, error: OSError) -> None:
         if not self.off:
             self.off = True
-            _say_off(self.console, error, self.filename)
+            _say_off(self.console, self.strings, error, self.filename)
 
 
-def _say_off(console: Console, error: Exception, where: object) -> None:
+def _say_off(console: Console, strings: Strings, error: Exception, where: object) -> None:
     reason = getattr(error, "strerror", None) or str(error)
-    detail = f"cannot write {where} ({reason})" if where else reason
-    console.print(f"History is off: {detail}.", style="dim", markup=False)
+    console.print(strings.history_off.format(where=where, reason=reason), style="dim", markup=False)

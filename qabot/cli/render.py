@@ -1,9 +1,13 @@
 """Render the core's answers and stats for a person in a terminal, with rich.
 
+Every string from the notes or the user is escaped, so ``[bold]`` in a note is shown
+as written. Sentences cited from one place are listed under that place, once.
+
 Example:
     >>> from rich.console import Console
+    >>> from qabot.chat.strings import EN
     >>> console = Console(width=80, color_system=None)
-    >>> render_answer(console, Answer("?", "", True, [], notice="Ask in words."))
+    >>> render_answer(console, Answer("?", "", True, [], notice="Ask in words."), EN)
     Ask in words.
 """
 
@@ -12,61 +16,89 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
+from qabot.chat.citations import Place, by_place, excerpt
+from qabot.chat.feedback import HelpfulRate
+from qabot.chat.strings import Notice, Strings, notice_of
 from qabot.ingest.skipped import summarize_skipped
-from qabot.schema import Answer, Citation, IndexStats
-
-NOT_COVERED = "The notes don't cover this."
+from qabot.schema import Answer, IndexStats
 
 
-def render_answer(console: Console, answer: Answer) -> None:
-    """The answer, its cited sentence highlighted, then numbered sources."""
+def render_answer(
+    console: Console,
+    answer: Answer,
+    strings: Strings,
+    understood: str | None = None,
+    more_hint: bool = False,
+) -> None:
+    """The answer, highlighted, then its sources; ``understood``: the topic followed up."""
+    if understood:
+        console.print(strings.follow_up.format(topic=understood), style="dim", markup=False)
     if answer.notice:
-        console.print(escape(answer.notice), style="dim" if not answer.abstained else None)
+        style = "dim" if not answer.abstained else None
+        console.print(strings.notice(answer.notice), style=style, markup=False)
     if answer.abstained:
-        if answer.notice is None:
-            console.print(NOT_COVERED, style="bold")
+        # A hint stands in for the answer; a cut question's abstention is still said.
+        if answer.notice is None or notice_of(answer.notice)[0] is Notice.CUT:
+            console.print(strings.not_covered, style="bold", markup=False)
             if answer.closest_topics:
-                topics = "; ".join(escape(topic) for topic in answer.closest_topics)
-                console.print(f"Closest topics in the notes: {topics}")
+                topics = "; ".join(answer.closest_topics)
+                console.print(strings.closest_topics.format(topics=topics), markup=False)
         return
     if answer.answer:
         console.print(f"[bold yellow]{escape(answer.answer)}[/]")
-    for citation in answer.citations:
-        console.print(_source_line(citation), highlight=False)
-    if answer.has_more:
-        console.print("[dim]/more for the next results[/]")
+    for place in by_place(answer.citations):
+        console.print(_place_line(place, strings), highlight=False)
+        for citation in place.citations:
+            console.print(f"  [cyan][{citation.n}][/] {escape(excerpt(citation.text))}")
+    if more_hint and answer.has_more:
+        console.print(strings.more_hint, style="dim", markup=False)
 
 
-def render_sources(console: Console, answer: Answer | None) -> None:
-    """The full quoted snippet of every citation of ``answer``."""
+def render_sources(console: Console, answer: Answer | None, strings: Strings) -> None:
+    """The full quoted snippet of every citation of ``answer``, under its place."""
     if answer is None or not answer.citations:
-        console.print("No sources yet: ask a question first.")
+        console.print(strings.sources_before_asking, markup=False)
         return
-    for citation in answer.citations:
-        console.print(_source_line(citation), highlight=False)
-        console.print(f"    “{escape(citation.text)}”", highlight=False)
+    for place in by_place(answer.citations):
+        console.print(_place_line(place, strings), highlight=False)
+        for citation in place.citations:
+            console.print(f"  [cyan][{citation.n}][/] “{escape(citation.text)}”", highlight=False)
 
 
-def render_stats(console: Console, stats: IndexStats, verbose: bool = False) -> None:
-    """Files, notes, snippets before and after dedup, skipped and ignored files; the
-    skipped files one by one, or summarized per cause when many (``verbose``: all)."""
-    console.print(
-        f"{stats.files} files, {stats.notes} notes, "
-        f"{stats.snippets_before_dedup} snippets → {stats.snippets} after dedup "
-        f"({stats.duplicates_merged} duplicates merged), {len(stats.skipped)} files skipped, "
-        f"{stats.ignored} ignored",
-        highlight=False,
+def render_stats(
+    console: Console,
+    stats: IndexStats,
+    strings: Strings,
+    helpful: HelpfulRate | None = None,
+    verbose: bool = False,
+) -> None:
+    """Files, notes, snippets before and after dedup, skipped and ignored files, and the
+    helpful rate; the skipped files one by one, or one line per cause when many
+    (``verbose``: all)."""
+    line = strings.index_stats.format(
+        files=stats.files,
+        notes=stats.notes,
+        before=stats.snippets_before_dedup,
+        snippets=stats.snippets,
+        duplicates=stats.duplicates_merged,
+        skipped=len(stats.skipped),
+        ignored=stats.ignored,
     )
+    console.print(line, highlight=False, markup=False)
     if verbose:
-        lines = [f"skipped {entry.source}: {entry.reason}" for entry in stats.skipped]
+        lines = [strings.skipped.format(source=s.source, reason=s.reason) for s in stats.skipped]
     else:
         lines = summarize_skipped(stats.skipped)
     for line in lines:
-        console.print(f"  {escape(line)}")
+        console.print(f"  {line}", markup=False)
+    if helpful is not None and helpful.votes:
+        rate = strings.helpful_rate.format(
+            helpful=helpful.helpful, votes=helpful.votes, percent=helpful.percent
+        )
+        console.print(rate, markup=False)
 
 
-def _source_line(citation: Citation) -> str:
-    where = f"{citation.source}:{citation.line}"
-    also = escape(", ".join(citation.also_in))
-    also = f"  [dim](also in {also})[/]" if also else ""
-    return f"[cyan][{citation.n}][/] {escape(where)} — {escape(citation.title)}{also}"
+def _place_line(place: Place, strings: Strings) -> str:
+    also = strings.also_in.format(places=", ".join(place.also_in)) if place.also_in else ""
+    also = f"  [dim]({escape(also)})[/]" if also else ""
+    return f"{escape(place.where)} — {escape(place.title)}{also}"

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from qabot.build.matrices import note_matrix_for
 from qabot.config import ReaderSettings, RetrieverSettings
@@ -68,11 +69,19 @@ class ExtractiveReader:
         hits: list[tuple[int, float]],
         index: NotesIndex,
         page: int = 0,
+        context_terms: Sequence[str] = (),
     ) -> Answer:
-        """Answer from ``hits`` (``(snippet id, score)``, best first); ``page`` > 0 for /more."""
+        """Answer from ``hits`` (``(snippet id, score)``, best first); ``page`` > 0 for /more.
+
+        ``context_terms`` (an earlier question's, for a follow-up) join the ranking of
+        notes at half the weight of ``query_terms``; sentences are scored, and coverage
+        measured, on ``query_terms`` alone.
+        """
         translated = self._translate(query_terms, index)
         query_terms = query_terms + [t for terms in translated.values() for t in terms]
-        ranked, sentence_scores = self._rank_scored(question, query_terms, hits, index)
+        ranked, sentence_scores = self._rank_scored(
+            question, query_terms, hits, index, context_terms
+        )
         if not ranked:
             return self._abstain(question, index, [])
         chosen = self._choose(set(query_terms), ranked, sentence_scores, index)
@@ -106,13 +115,16 @@ class ExtractiveReader:
         query_terms: list[str],
         hits: list[tuple[int, float]],
         index: NotesIndex,
+        context_terms: Sequence[str] = (),
     ) -> tuple[list[int], dict[int, float]]:
         """Snippet ids, best first (the sentences of the top notes, then the other hits),
         and the sentence score of each sentence of the top notes."""
         if self.settings.candidate_notes == 0:
             return [sid for sid, _ in hits], {}
         ranker, scorer = self._stages_for(index)
-        notes = ranker.top(query_terms, self.settings.candidate_notes)
+        # BM25 adds up its terms' scores: the question's own twice weighs the context half.
+        note_query = query_terms * 2 + list(context_terms) if context_terms else query_terms
+        notes = ranker.top(note_query, self.settings.candidate_notes)
         scores = dict(scorer.rank(question, query_terms, notes, ranker))
         return list(scores) + [sid for sid, _ in hits if sid not in scores], scores
 

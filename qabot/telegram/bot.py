@@ -11,14 +11,15 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from qabot.chat.service import AnswerService
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
-from qabot.telegram.handlers import COMMANDS, Handlers
+from qabot.telegram.handlers import Handlers, register_commands
 from qabot.telegram.request import BotApiRequest, PollingRequest
+from qabot.telegram.state import BotState
 from qabot.watch import watch_notes
 
 log = logging.getLogger(__name__)
@@ -80,19 +81,20 @@ def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = Fa
     token = options.token.get_secret_value().strip()
     redact_token_in_logs(token)
 
-    service = AnswerService(settings, pipeline)
+    state = BotState.from_settings(settings, pipeline)
     stop_watching = asyncio.Event()
 
     async def start(application: Application) -> None:
         try:
-            await application.bot.set_my_commands(COMMANDS)
+            await register_commands(application, options.language)
         except Exception:  # a missing command menu must not keep the bot from starting
             log.warning("could not register the command list", exc_info=True)
         if watch:
-            application.create_task(watch_notes(settings, service.reload, stop_watching))
+            application.create_task(watch_notes(settings, state.service.reload, stop_watching))
 
     async def stop(application: Application) -> None:
         stop_watching.set()
+        state.store.close()
 
     application = (
         ApplicationBuilder()
@@ -117,7 +119,7 @@ def build_application(settings: Settings, pipeline: QAPipeline, watch: bool = Fa
         .post_stop(stop)
         .build()
     )
-    Handlers(service).register(application)
+    Handlers(state).register(application)
     return application
 
 
@@ -149,6 +151,7 @@ def _serve(application: Application, settings: Settings) -> None:
             webhook_url=options.webhook.url,
             secret_token=secret.get_secret_value() if secret else None,
             bootstrap_retries=options.bootstrap_retries,
+            allowed_updates=Update.ALL_TYPES,  # edits, inline queries, being added to groups
             close_loop=False,
         )
     else:
@@ -156,5 +159,6 @@ def _serve(application: Application, settings: Settings) -> None:
             poll_interval=options.poll_interval,
             timeout=int(options.poll_timeout),
             bootstrap_retries=options.bootstrap_retries,
+            allowed_updates=Update.ALL_TYPES,
             close_loop=False,
         )

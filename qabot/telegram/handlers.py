@@ -1,33 +1,27 @@
-"""Telegram handlers: parse the update, call the core, render its answer.
+"""The bot's handlers: the allowlist gate, the commands, greetings and hints.
 
-In a private chat any text is a question. In a group the bot answers only when
-addressed: ``/ask``, an @mention, or a reply to one of its own messages.
+Questions are :mod:`qabot.telegram.questions`' business, buttons
+:mod:`qabot.telegram.buttons`', inline queries :mod:`qabot.telegram.inline`'s;
+:meth:`Handlers.register` adds them all, behind the gate.
 
 Example:
-    >>> handlers = Handlers(service)  # doctest: +SKIP
+    >>> handlers = Handlers(state)  # doctest: +SKIP
     >>> handlers.register(application)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
 from contextlib import suppress
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    MessageEntity,
-    Update,
-)
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram import BotCommand, ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -35,157 +29,149 @@ from telegram.ext import (
     filters,
 )
 
-from qabot.chat.limits import RateLimiter
-from qabot.chat.paging import ResultStore
-from qabot.chat.service import AnswerService, ReloadError
-from qabot.schema import Answer
-from qabot.telegram.render import render_answer, render_sources, render_stats, render_status
+from qabot.chat.service import ReloadError
+from qabot.chat.strings import CATALOGUE, LANGUAGES, Language
+from qabot.telegram.buttons import Buttons
+from qabot.telegram.inline import InlineAnswers, refuse_inline
+from qabot.telegram.questions import Questions
+from qabot.telegram.render import render_stats, render_status
+from qabot.telegram.state import BotState
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("ask", "Ask a question about the notes"),
-    BotCommand("help", "What I know and how to ask"),
-    BotCommand("stats", "What is indexed"),
-    BotCommand("reload", "Rebuild the index (admins)"),
-]
-HELP = (
-    "I answer questions from the study group's notes, quoting them with sources.\n"
-    "I know {stats}.\n\n"
-    "In a private chat, just send your question. In a group, use /ask followed by "
-    "your question, mention me, or reply to one of my answers.\n"
-    "Example: /ask DeepSeek-V3 的总参数量是多少?"
-)
-REFUSAL = "Sorry, I only answer in the study group I was set up for."
-SLOW_DOWN = "Slow down a little, please: at most {limit} questions a minute."
-EXPIRED = "This button has expired; please ask again."
+_PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+def commands(language: Language) -> list[BotCommand]:
+    """The command menu in ``language``."""
+    return [BotCommand(name, text) for name, text in CATALOGUE[language].command_descriptions]
+
+
+async def register_commands(application: Application, fixed: Language | None) -> None:
+    """The command menu: in ``fixed`` for everyone, else per language, English by default."""
+    bot = application.bot
+    if fixed is not None:
+        await bot.set_my_commands(commands(fixed))
+        return
+    await bot.set_my_commands(commands("en"))
+    for language in LANGUAGES:
+        await bot.set_my_commands(commands(language), language_code=language)
 
 
 class Handlers:
-    """All of the bot's handlers, sharing one answer service and its state."""
+    """Every handler of the bot, sharing one :class:`BotState`."""
 
-    def __init__(self, service: AnswerService) -> None:
-        self.service = service
-        options = service.settings.telegram
-        self.options = options
-        self.results = ResultStore(ttl=options.button_ttl_seconds)
-        self.questions = RateLimiter(options.questions_per_minute, window=60)
-        self.slow_down_notices = RateLimiter(1, window=60)
-        self.refusals = RateLimiter(1, window=3600)
+    def __init__(self, state: BotState) -> None:
+        self.state = state
+        self.buttons = Buttons(state)
+        self.questions = Questions(state, self.buttons)
+        self.inline = InlineAnswers(state)
 
     def register(self, application: Application) -> None:
         """Add every handler; the allowlist gate runs first, for every update."""
+        only_new = filters.UpdateType.MESSAGE
         application.add_handler(TypeHandler(Update, self.gate), group=-1)
-        application.add_handler(CommandHandler(["start", "help"], self.help))
-        application.add_handler(CommandHandler("ask", self.ask_command))
-        application.add_handler(CommandHandler("stats", self.stats))
-        application.add_handler(CommandHandler("reload", self.reload))
-        application.add_handler(
-            MessageHandler(
-                filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, self.message
-            )
-        )
-        application.add_handler(CallbackQueryHandler(self.button, pattern=r"^(more|src):"))
+        application.add_handler(CommandHandler("start", self.start, only_new))
+        application.add_handler(CommandHandler("help", self.help, only_new))
+        application.add_handler(CommandHandler("stats", self.stats, only_new))
+        application.add_handler(CommandHandler("reload", self.reload, only_new))
+        self.questions.register(application)
+        self.buttons.register(application)
+        self.inline.register(application)
+        application.add_handler(ChatMemberHandler(self.greet, ChatMemberHandler.MY_CHAT_MEMBER))
+        other = filters.ChatType.PRIVATE & only_new & ~filters.TEXT & ~filters.CAPTION
+        application.add_handler(MessageHandler(other & ~filters.StatusUpdate.ALL, self.hint))
         application.add_error_handler(self.error)
 
     async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stop updates from chats and users outside the allowlists."""
-        if self._allowed(update):
-            return
         chat, user = update.effective_chat, update.effective_user
+        if self.state.allowed(chat.id if chat else None, user.id if user else None):
+            return
         log.warning(
             "refused update from chat %s user %s",
             chat.id if chat else None,
             user.id if user else None,
         )
-        if chat is not None and self.refusals.allow(chat.id):
+        refusal = self.state.strings_for(user).refusal
+        if update.inline_query is not None:
+            await refuse_inline(update.inline_query, refusal)
+        elif chat is not None and self.state.refusals.allow(chat.id):
             if update.callback_query is not None:
                 with suppress(TelegramError):
-                    await update.callback_query.answer(REFUSAL)
+                    await update.callback_query.answer(refusal)
             elif update.effective_message is not None:
-                await update.effective_message.reply_text(REFUSAL)
+                await update.effective_message.reply_text(refusal)
         raise ApplicationHandlerStop
 
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/start``: what the bot knows; ``/start <payload>`` (a deep link) asks it."""
+        if context.args:
+            await self.questions.deep_link(update, context.args[0])
+        else:
+            await self.help(update, context)
+
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Explain what the bot knows and how to ask."""
-        if update.effective_message:
-            await update.effective_message.reply_text(
-                HELP.format(stats=render_stats(self.service.stats))
-            )
-
-    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show what is indexed, when it was built, and what was skipped."""
-        if update.effective_message:
-            pipeline = self.service.pipeline
-            for text in render_status(pipeline.index.stats, pipeline.built_at):
-                await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
-
-    async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer ``/ask <question>`` in any chat."""
+        """Explain what the bot knows and how to ask, with examples from the notes."""
         message = update.effective_message
         if message is None:
             return
-        question = " ".join(context.args or [])
-        if not question.strip():
-            await message.reply_text("Ask like this: /ask DeepSeek-V3 的总参数量是多少?")
-            return
-        await self._answer(update, context, question)
+        language = self.state.language_for(update.effective_user)
+        strings = CATALOGUE[language]
+        stats = render_stats(self.state.service.stats, strings)
+        text = strings.help.format(stats=stats, bot=context.bot.username)
+        examples = await self.questions.examples(language)
+        if examples:
+            ask = "" if message.chat.type == ChatType.PRIVATE else "/ask "
+            text += "\n\n" + "\n".join([strings.help_examples, *(ask + q for q in examples)])
+        await message.reply_text(text)
 
-    async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer private text, and group text that addresses the bot."""
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show what is indexed, when it was built, what was skipped, and the helpful rate."""
         message = update.effective_message
-        if message is None or message.text is None:
+        if message is None:
             return
-        if message.chat.type == ChatType.PRIVATE:
-            await self._answer(update, context, message.text)
-        elif self._addressed(message, context):
-            await self._answer(update, context, self._without_mention(message, context))
+        strings = self.state.strings_for(update.effective_user)
+        pipeline = self.state.service.pipeline
+        helpful = await asyncio.to_thread(self.state.feedback.helpful_rate)
+        for text in render_status(pipeline.index.stats, pipeline.built_at, strings, helpful):
+            await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Rebuild the index, for admins only; answers keep flowing meanwhile."""
         message, user = update.effective_message, update.effective_user
         if message is None:
             return
-        if user is None or user.id not in self.options.admin_user_ids:
-            await message.reply_text("Only the bot's admins may reload the notes.")
+        strings = self.state.strings_for(user)
+        service = self.state.service
+        if user is None or user.id not in self.state.options.admin_user_ids:
+            await message.reply_text(strings.admins_only)
             return
-        if self.service.reloading:
-            await message.reply_text("A reload is already running.")
+        if service.reloading:
+            await message.reply_text(strings.reload_running)
             return
-        await message.reply_text("Rebuilding the index; I keep answering meanwhile.")
+        await message.reply_text(strings.reload_started)
         try:
-            stats = await self.service.reload()
+            stats = await service.reload()
         except ReloadError as error:
-            await message.reply_text(f"Reload failed, still using the old index: {error}")
+            await message.reply_text(strings.reload_failed.format(error=error))
             return
-        await message.reply_text(f"Reloaded: {render_stats(stats)}")
+        await message.reply_text(strings.reloaded.format(stats=render_stats(stats, strings)))
 
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """More: the next page in place. Sources: the full snippets as a reply."""
-        query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
+    async def greet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say how to ask, once, when added to a group."""
+        change = update.my_chat_member
+        if change is None or not _joined_group(change):
             return
-        action, _, key = query.data.partition(":")
-        stored = self.results.get(key)
-        if stored is None:
-            await query.answer(EXPIRED)
+        strings = self.state.strings_for(change.from_user)
+        await context.bot.send_message(change.chat.id, strings.greeting)
+
+    async def hint(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice message, sticker or the like in a private chat: say what the bot reads."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not self.state.hints.allow(user.id):
             return
-        if not self._within_rate(update):
-            await query.answer(SLOW_DOWN.format(limit=self.options.questions_per_minute))
-            return
-        await query.answer()
-        if action == "more":
-            answer = await self.service.ask(stored.question, stored.page + 1)
-            pages = render_answer(answer)
-            await query.message.edit_text(
-                pages[0], parse_mode=ParseMode.HTML, reply_markup=self._keyboard(answer)
-            )
-        else:
-            answer = await self.service.ask(stored.question, stored.page)
-            for text in render_sources(answer):
-                await query.message.reply_text(
-                    text, parse_mode=ParseMode.HTML, do_quote=True, allow_sending_without_reply=True
-                )
+        await message.reply_text(self.state.strings_for(user).non_text_hint)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log every failure once, with its chat; the bot carries on with the next update."""
@@ -196,70 +182,9 @@ class Handlers:
             return
         log.error("error while handling an update in chat %s", chat_id, exc_info=context.error)
 
-    async def _answer(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
-    ) -> None:
-        message = update.effective_message
-        if message is None:
-            return
-        if not self._within_rate(update):
-            user = update.effective_user
-            if user is not None and self.slow_down_notices.allow(user.id):
-                await message.reply_text(SLOW_DOWN.format(limit=self.options.questions_per_minute))
-            return
-        with suppress(TelegramError):  # the typing hint is nice to have, never essential
-            await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-        answer = await self.service.ask(question)
-        pages = render_answer(answer)
-        for number, text in enumerate(pages, start=1):
-            markup = self._keyboard(answer) if number == len(pages) else None
-            # Sent even if the question was deleted meanwhile (else a permanent 400).
-            await message.reply_text(
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                do_quote=True,
-                allow_sending_without_reply=True,
-            )
 
-    def _keyboard(self, answer: Answer) -> InlineKeyboardMarkup | None:
-        if answer.abstained or not answer.citations:
-            return None
-        key = self.results.put(answer.question, answer.page)
-        buttons = [InlineKeyboardButton("Sources", callback_data=f"src:{key}")]
-        if answer.has_more:
-            buttons.insert(0, InlineKeyboardButton("More", callback_data=f"more:{key}"))
-        return InlineKeyboardMarkup([buttons])
-
-    def _allowed(self, update: Update) -> bool:
-        chats, users = self.options.allowed_chat_ids, self.options.allowed_user_ids
-        if not chats and not users:
-            return True
-        chat, user = update.effective_chat, update.effective_user
-        return (chat is not None and chat.id in chats) or (user is not None and user.id in users)
-
-    def _within_rate(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is None or self.questions.allow(user.id)
-
-    @staticmethod
-    def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        bot = context.bot
-        replied = message.reply_to_message
-        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
-            return True
-        for entity, text in message.parse_entities().items():
-            if entity.type == MessageEntity.MENTION and text[1:].lower() == bot.username.lower():
-                return True
-            if (
-                entity.type == MessageEntity.TEXT_MENTION
-                and entity.user
-                and entity.user.id == bot.id
-            ):
-                return True
+def _joined_group(change: ChatMemberUpdated) -> bool:
+    if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return False
-
-    @staticmethod
-    def _without_mention(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str:
-        mention = re.compile(re.escape(f"@{context.bot.username}"), re.IGNORECASE)
-        return mention.sub(" ", message.text or "").strip()
+    was, now = change.old_chat_member.status, change.new_chat_member.status
+    return now in _PRESENT and was not in _PRESENT

@@ -5,11 +5,13 @@ character counts twice), so every length here is measured that way.
 
 All note text is escaped; tags are only ever added around whole pieces of text, and
 a message is split between blocks, or inside a block's text with its tags repeated,
-so no message is ever cut inside a tag.
+so no message is ever cut inside a tag. Sentences cited from one place are listed
+under that place, once.
 
 Example:
+    >>> from qabot.chat.strings import EN
     >>> from qabot.schema import Answer
-    >>> render_answer(Answer("?", "", True, [], closest_topics=["AdamW"]))
+    >>> render_answer(Answer("?", "", True, [], closest_topics=["AdamW"]), EN)
     ["The notes don't cover this.\\nClosest topics: AdamW"]
 """
 
@@ -19,7 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from qabot.schema import Answer, Citation, IndexStats
+from qabot.chat.citations import Place, by_place, excerpt
+from qabot.chat.feedback import HelpfulRate
+from qabot.chat.strings import Notice, Strings, notice_of
+from qabot.schema import Answer, IndexStats
 
 MESSAGE_LIMIT = 4096
 
@@ -37,49 +42,76 @@ class Block:
         return f"{self.open_tags}{body}{self.close_tags}"
 
 
-def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The answer in bold, then numbered sources; abstentions and hints plainly."""
+def render_answer(
+    answer: Answer, strings: Strings, understood: str | None = None, limit: int = MESSAGE_LIMIT
+) -> list[str]:
+    """What it followed up, the answer in bold, then sources; abstentions and hints plainly."""
     blocks: list[Block] = []
+    if understood:
+        blocks.append(Block(strings.follow_up.format(topic=understood), "<i>", "</i>"))
     if answer.notice:
-        blocks.append(Block(answer.notice, "<i>", "</i>"))
+        blocks.append(Block(strings.notice(answer.notice), "<i>", "</i>"))
     if answer.abstained:
-        if answer.notice is None:
-            topics = "; ".join(answer.closest_topics)
-            text = "The notes don't cover this." + (f"\nClosest topics: {topics}" if topics else "")
-            blocks.append(Block(text))
+        # A hint stands in for the answer; a cut question's abstention is still said.
+        if answer.notice is None or notice_of(answer.notice)[0] is Notice.CUT:
+            blocks.append(Block(strings.not_covered))
+            if answer.closest_topics:
+                topics = "; ".join(answer.closest_topics)
+                blocks.append(Block(strings.closest_topics.format(topics=topics)))
         return pack(blocks, limit)
     if answer.answer:
         blocks.append(Block(answer.answer, "<b>", "</b>"))
     if answer.citations:
-        blocks.append(Block("Sources:", "<i>", "</i>"))
-        blocks.extend(Block(_source_line(c)) for c in answer.citations)
+        blocks.append(Block(strings.sources, "<i>", "</i>"))
+        for place in by_place(answer.citations):
+            blocks.append(Block(_place_line(place, strings)))
+            blocks.extend(Block(f"  [{c.n}] {excerpt(c.text)}") for c in place.citations)
     return pack(blocks, limit)
 
 
-def render_sources(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Every citation with its full quoted snippet."""
+def render_sources(answer: Answer, strings: Strings, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Every citation with its full quoted snippet, under its place."""
     blocks: list[Block] = []
-    for citation in answer.citations:
-        blocks.append(Block(_source_line(citation), "<b>", "</b>"))
-        blocks.append(Block(citation.text, "<blockquote>", "</blockquote>"))
-    return pack(blocks or [Block("No sources for this answer.")], limit)
+    for place in by_place(answer.citations):
+        blocks.append(Block(_place_line(place, strings), "<b>", "</b>"))
+        for citation in place.citations:
+            blocks.append(Block(f"[{citation.n}] {citation.text}", "<blockquote>", "</blockquote>"))
+    return pack(blocks or [Block(strings.no_sources)], limit)
 
 
-def render_stats(stats: IndexStats) -> str:
+def render_stats(stats: IndexStats, strings: Strings) -> str:
     """Files, notes, snippets and duplicates merged, as one line of plain text."""
-    return (
-        f"{stats.files} files, {stats.notes} notes, {stats.snippets} snippets "
-        f"({stats.duplicates_merged} duplicates merged, {len(stats.skipped)} files skipped)"
+    return strings.stats.format(
+        files=stats.files,
+        notes=stats.notes,
+        snippets=stats.snippets,
+        duplicates=stats.duplicates_merged,
+        skipped=len(stats.skipped),
     )
 
 
-def render_status(stats: IndexStats, built_at: float, shown_skipped: int = 10) -> list[str]:
-    """``/stats``: the counts, when the index was built, and which files were skipped why."""
+def render_status(
+    stats: IndexStats,
+    built_at: float,
+    strings: Strings,
+    helpful: HelpfulRate | None = None,
+    shown_skipped: int = 10,
+) -> list[str]:
+    """``/stats``: the counts, the build time, the skipped files, and the helpful rate."""
     built = datetime.fromtimestamp(built_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    blocks = [Block(render_stats(stats)), Block(f"Index built {built}.")]
-    blocks.extend(Block(f"skipped {s.source}: {s.reason}") for s in stats.skipped[:shown_skipped])
+    blocks = [Block(render_stats(stats, strings)), Block(strings.index_built.format(time=built))]
+    blocks.extend(
+        Block(strings.skipped.format(source=s.source, reason=s.reason))
+        for s in stats.skipped[:shown_skipped]
+    )
     if len(stats.skipped) > shown_skipped:
-        blocks.append(Block(f"… and {len(stats.skipped) - shown_skipped} more skipped files"))
+        count = len(stats.skipped) - shown_skipped
+        blocks.append(Block(strings.more_skipped.format(count=count)))
+    if helpful is not None and helpful.votes:
+        rate = strings.helpful_rate.format(
+            helpful=helpful.helpful, votes=helpful.votes, percent=helpful.percent
+        )
+        blocks.append(Block(rate))
     return pack(blocks)
 
 
@@ -125,6 +157,6 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _source_line(citation: Citation) -> str:
-    also = f" (also in {', '.join(citation.also_in)})" if citation.also_in else ""
-    return f"[{citation.n}] {citation.source}:{citation.line} — {citation.title}{also}"
+def _place_line(place: Place, strings: Strings) -> str:
+    also = f" ({strings.also_in.format(places=', '.join(place.also_in))})" if place.also_in else ""
+    return f"{place.where} — {place.title}{also}"

@@ -30,7 +30,7 @@ def test_rebuild_swaps_in_new_notes_and_a_failed_one_keeps_the_old(notes_folder:
     with pytest.raises(ReloadError):
         service.rebuild()
     assert service.pipeline is working
-    assert "权重衰减" in asyncio.run(service.ask("AdamW 解耦了什么？")).answer
+    assert "权重衰减" in service.answer("AdamW 解耦了什么？").answer
 
 
 def test_answers_keep_coming_during_a_slow_rebuild(seeds_pipeline: QAPipeline) -> None:
@@ -47,7 +47,8 @@ def test_answers_keep_coming_during_a_slow_rebuild(seeds_pipeline: QAPipeline) -
         reload = asyncio.create_task(service.reload())
         await asyncio.to_thread(started.wait, 10)
         assert service.reloading
-        answers = await asyncio.gather(*(service.ask("梯度检查点是什么？") for _ in range(3)))
+        asking = (asyncio.to_thread(service.answer, "梯度检查点是什么？") for _ in range(3))
+        answers = await asyncio.gather(*asking)
         release.set()
         await reload
         return [answer.answer for answer in answers]

@@ -77,7 +77,8 @@ def test_human_output_has_answer_and_numbered_sources() -> None:
     result = qabot("ask", "梯度檢查點是什麼？")
     assert result.returncode == 0
     assert "梯度检查点" in result.stdout
-    assert "[1] " in result.stdout and "also in" in result.stdout
+    assert "[1] " in result.stdout and "另见" in result.stdout  # a Chinese question
+    assert "/more" not in result.stdout  # a REPL command: no use after a one-shot ask
     abstained = qabot("ask", "How do I bake sourdough bread?")
     assert "don't cover" in abstained.stdout
 
@@ -149,3 +150,17 @@ def test_help_everywhere(command: list[str]) -> None:
     result = qabot(*command, "--help")
     assert result.returncode == 0
     assert "--notes" in result.stdout or "Commands" in result.stdout
+
+
+def test_no_arguments_prints_the_help() -> None:
+    result = qabot()
+    assert result.returncode == 0, result.stderr
+    assert "Usage: qabot" in result.stdout and "Commands:" in result.stdout
+    assert "error" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["ask"], ["repl"], ["index"], ["eval"], ["telegram"]])
+def test_help_shows_no_type_beside_a_flag(command: list[str]) -> None:
+    result = qabot(*command, "--help")
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout

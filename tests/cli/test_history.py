@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from qabot.chat.strings import EN
 from qabot.cli.history import GuardedFileHistory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def test_repl_works_without_a_writable_history(tmp_path: Path, place: str) -> No
 
 def test_history_that_fails_later_turns_off_with_one_notice() -> None:
     console = Console(record=True, width=200, color_system=None)
-    history = GuardedFileHistory(UNWRITABLE, console)
+    history = GuardedFileHistory(UNWRITABLE, console, EN)
     history.append_string("梯度检查点是什么？")
     history.append_string("AdamW?")
     assert console.export_text().count("History is off: cannot write /proc/version") == 1

@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from qabot.cli.repl import Repl
@@ -25,12 +26,26 @@ def run(pipeline: QAPipeline, *lines: str) -> str:
 
 
 def test_question_more_sources_and_stats(seeds_pipeline: QAPipeline) -> None:
-    out = run(seeds_pipeline, "梯度检查点是什么", "/more", "/sources", "/stats", "/help")
+    out = run(seeds_pipeline, "梯度检查点是什么", "/more", "/back", "/sources", "/stats", "/help")
     assert "梯度检查点" in out
     assert "[4] " in out  # /more continued the numbering
+    assert out.count("  [1] ") - out.count("  [1] “") == 2  # /back: the first page again
     assert "“" in out  # /sources quotes full snippets
-    assert "after dedup" in out
+    assert "去重后" in out  # in the language of the question
     assert "/quit" in out
+
+
+def test_english_question_and_commands_in_english(seeds_pipeline: QAPipeline) -> None:
+    out = run(seeds_pipeline, "what is gradient checkpointing", "/stats", "/help")
+    assert "after dedup" in out and "/quit" in out
+
+
+def test_the_locale_chooses_the_language(
+    seeds_pipeline: QAPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    out = run(seeds_pipeline, "How do I bake sourdough bread?")
+    assert "qabot：提问吧" in out and "笔记里没有讲到这个" in out
 
 
 def test_ctrl_c_keeps_going_and_quit_stops(seeds_pipeline: QAPipeline) -> None:
@@ -73,3 +88,16 @@ def test_typed_text_is_shown_literally_never_as_markup(seeds_pipeline: QAPipelin
     assert "Unknown command '/[/]'" in out
     assert "Unknown command '/[bold]x'" in out
     assert "梯度检查点" in out
+
+
+def test_a_follow_up_is_answered_about_the_first_topic(seeds_pipeline: QAPipeline) -> None:
+    out = run(seeds_pipeline, "DeepSeek-V3 的总参数量是多少?", "为什么?")
+    first, follow_up = out.split("（接上题：DeepSeek-V3 总参数量）")
+    assert "671B" in first
+    assert "DeepSeek-V3" in follow_up.split("\n")[1]  # its answer, about the first topic
+
+
+def test_more_after_the_notes_dont_cover_a_question(seeds_pipeline: QAPipeline) -> None:
+    out = run(seeds_pipeline, "How do I bake sourdough bread?", "/more")
+    assert "No more results: the notes don't cover that question." in out
+    assert "ask a question first" not in out

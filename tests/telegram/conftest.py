@@ -37,6 +37,11 @@ from harness import (  # noqa: E402
     ensure_emulator_installed,
     make_bot_token,
 )
+from telegram.ext import Application  # noqa: E402
+
+from qabot.config import Settings  # noqa: E402
+from qabot.pipeline import QAPipeline  # noqa: E402
+from qabot.telegram.bot import build_application  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +68,15 @@ def proxy(emulator: Emulator) -> Iterator[TelegramProxy]:
     assert not instance.internal_errors, f"proxy bugs: {instance.internal_errors!r}"
 
 
+@pytest.fixture(autouse=True)
+def bot_state_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's bot keeps its button, conversation and vote files in its own folder."""
+    folder = tmp_path / "bot-state"
+    monkeypatch.setenv("QABOT_TELEGRAM__STATE_FILE", str(folder / "state.sqlite"))
+    monkeypatch.setenv("QABOT_TELEGRAM__FEEDBACK_FILE", str(folder / "feedback.sqlite"))
+    return folder
+
+
 @pytest.fixture
 def bot_token() -> str:
     """A unique fake bot token; its numeric prefix is the bot's id."""
@@ -76,11 +90,11 @@ def base_url(proxy: TelegramProxy) -> str:
 
 
 @pytest.fixture
-def make_user(emulator: Emulator, bot_token: str) -> Callable[..., FakeUser]:
+def make_user(emulator: Emulator, bot_token: str, proxy: TelegramProxy) -> Callable[..., FakeUser]:
     """Factory of users of this test's bot: ``make_user(chat_type="group", user_id=7)``."""
 
     def factory(**kwargs: Any) -> FakeUser:
-        return FakeUser(emulator.url, bot_token, **kwargs)
+        return FakeUser(emulator.url, bot_token, proxy=proxy, **kwargs)
 
     return factory
 
@@ -89,3 +103,23 @@ def make_user(emulator: Emulator, bot_token: str) -> Callable[..., FakeUser]:
 def fake_user(make_user: Callable[..., FakeUser]) -> FakeUser:
     """Alice, in a private chat with this test's bot."""
     return make_user()
+
+
+@pytest.fixture
+def make_bot(
+    proxy: TelegramProxy, bot_token: str, seeds_pipeline: QAPipeline
+) -> Callable[..., Application]:
+    """Factory of this test's bot over ``seeds/``: ``make_bot(questions_per_minute=2)``.
+
+    Keyword arguments are ``telegram`` settings; ``pipeline=`` answers from other notes.
+    """
+
+    def factory(pipeline: QAPipeline | None = None, **telegram: Any) -> Application:
+        pipeline = pipeline or seeds_pipeline
+        settings = Settings(
+            notes_dir=pipeline.settings.notes_dir,
+            telegram={"token": bot_token, "base_url": proxy.base_url, **telegram},
+        )
+        return build_application(settings, pipeline)
+
+    return factory

@@ -66,6 +66,7 @@ STUBBED_METHODS: Final[Mapping[str, object]] = MappingProxyType(
         "leaveChat": True,
         "logOut": True,
         "close": True,
+        "answerInlineQuery": True,
         "getWebhookInfo": {
             "url": "",
             "has_custom_certificate": False,
@@ -260,6 +261,12 @@ class CompatLayer:
             if (token, chat_id, message.get("text")) in self._to_delete:
                 self._to_delete.discard((token, chat_id, message.get("text")))
                 self._deleted.add((token, chat_id, message["message_id"]))
+        if isinstance(edited := update.get("edited_message"), dict):
+            self._remember(token, edited)
+        if isinstance(change := update.get("my_chat_member"), dict):
+            chat = change.get("chat") or {}
+            if isinstance(chat.get("id"), int):
+                self._chats[(token, chat["id"])] = chat
         if isinstance(query := update.get("callback_query"), dict):
             query = {k: v for k, v in query.items() if k != "botToken"}
             chat_id = ((query.get("message") or {}).get("chat") or {}).get("id", 0)

@@ -11,6 +11,10 @@ an empty answer for up to ``min(timeout, hold_get_updates)`` seconds, re-asking 
 emulator every 50 ms. Bots should still poll with a small ``poll_interval`` (0.05 s).
 The emulator also ignores ``offset``: it marks updates read when it returns them.
 
+The emulator's users can only send messages and press buttons. Other updates (inline
+queries, edited messages, the bot being added to a group) are *injected*: queued
+with :meth:`TelegramProxy.inject_update` and returned by the next ``getUpdates``.
+
 Usage::
 
     with TelegramProxy(emulator.url) as proxy:
@@ -26,6 +30,7 @@ import asyncio
 import collections
 import contextlib
 import enum
+import itertools
 import json
 import re
 import sys
@@ -103,6 +108,8 @@ class TelegramProxy:
         self._internal_errors: list[Exception] = []
         self._stopping = threading.Event()
         self._compat = CompatLayer()
+        self._injected: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self._injected_ids = itertools.count(2_000_000_000)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._client = httpx.Client(trust_env=False, timeout=10.0)
@@ -184,6 +191,19 @@ class TelegramProxy:
         found", unless the bot asked for ``allow_sending_without_reply``.
         """
         self._compat.delete_on_delivery(token, chat_id, text)
+
+    def inject_update(self, token: str, update: dict[str, Any]) -> None:
+        """Return ``update`` (an ``Update`` without ``update_id``) at the next ``getUpdates``.
+
+        For the update types the emulator cannot make: ``inline_query``,
+        ``edited_message``, ``my_chat_member``...
+        """
+        with self._lock:
+            self._injected[token].append({"update_id": next(self._injected_ids), **update})
+
+    def _take_injected(self, token: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._injected.pop(token, [])
 
     def go_down(self, seconds: float) -> None:
         """For ``seconds``, close every connection without answering (PTB: NetworkError)."""
@@ -284,7 +304,7 @@ class TelegramProxy:
             raise
 
     def _get_updates(
-        self, path: str, body: bytes, content_type: str, params: dict[str, Any]
+        self, token: str, path: str, body: bytes, content_type: str, params: dict[str, Any]
     ) -> httpx.Response:
         try:
             requested = float(params.get("timeout") or 0)
@@ -296,6 +316,7 @@ class TelegramProxy:
             if (
                 response.status_code != 200
                 or response.json().get("result")
+                or self._injected.get(token)
                 or time.monotonic() >= deadline
             ):
                 return response
@@ -380,7 +401,7 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
         ) -> None:
             path = f"/bot{token}/{method}"
             if method == "getUpdates":
-                response = proxy._get_updates(path, body, content_type, params)
+                response = proxy._get_updates(token, path, body, content_type, params)
             else:
                 response = proxy._forward("POST", path, body, content_type)
             try:
@@ -393,6 +414,8 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
                     payload = _api_error(response.status_code, f"emulator: {message}")
                 self._send_json(response.status_code, payload)
                 return
+            if payload.get("ok") and method == "getUpdates":
+                payload["result"] = [*(payload.get("result") or []), *proxy._take_injected(token)]
             if payload.get("ok"):
                 payload["result"] = proxy._compat.fix_result(
                     method, token, params, payload.get("result")

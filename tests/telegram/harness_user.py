@@ -20,6 +20,10 @@ Usage::
     await group.send_command("/ask", "what is BM25?", mention_bot=True)
     await alice.press_button(reply, data="more")
     edited = await alice.wait_for_edit(reply)
+
+Updates the emulator cannot make (an edit, an inline query, being added to a group)
+go through the proxy's :meth:`~harness_proxy.TelegramProxy.inject_update`, so those
+methods need the ``proxy`` the ``make_user`` fixture passes.
 """
 
 from __future__ import annotations
@@ -29,12 +33,18 @@ import contextlib
 import dataclasses
 import json
 import time
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Protocol, TypedDict
 
 import httpx
 from harness_compat import BOT_USERNAME, bot_user, to_seconds
 
 ChatType = Literal["private", "group", "supergroup"]
+
+
+class UpdateInjector(Protocol):
+    """The proxy, as far as users see it: it can slip updates into ``getUpdates``."""
+
+    def inject_update(self, token: str, update: dict[str, Any]) -> None: ...
 
 
 class BotReply(TypedDict):
@@ -101,6 +111,9 @@ class FakeUser:
     chat_type: ChatType = "private"
     chat_id: int = 0  # 0: derived from user_id and chat_type
     chat_title: str = "Study group"
+    language_code: str | None = "en"  # what the user's Telegram app is set to
+    thread_id: int | None = None  # a forum topic of a supergroup the user writes in
+    proxy: UpdateInjector | None = None  # for the updates the emulator cannot make
     poll_interval: float = 0.05
     # Finding a sent message's id means reading the emulator's whole history, which
     # grows with every message; load tests turn it off and get 0 back instead.
@@ -129,6 +142,8 @@ class FakeUser:
     def user(self) -> dict[str, Any]:
         """The ``User`` object sent as ``from``."""
         user = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
         return user | ({"username": self.username} if self.username else {})
 
     def as_member(self, user_id: int, first_name: str, username: str | None = None) -> FakeUser:
@@ -143,41 +158,110 @@ class FakeUser:
         text: str,
         *,
         entities: list[dict[str, Any]] | None = None,
-        reply_to: BotReply | None = None,
+        reply_to: BotReply | dict[str, Any] | None = None,
     ) -> int:
-        """Send a text message; ``reply_to`` makes it a reply. Returns its message_id.
+        """Send a text message; ``reply_to`` (a bot reply, or a member's message from
+        :meth:`sent`) makes it a reply. Returns its message_id.
 
         Entity offsets and lengths count UTF-16 code units, as on the real API.
         """
-        message = self._message(text, entities)
-        if reply_to is not None:
-            message["reply_to_message"] = {
-                "message_id": reply_to["message_id"],
-                "date": reply_to["date"],
-                "chat": self.chat,
-                "from": bot_user(self.bot_token),
-                "text": reply_to["text"] or "",
-            }
-        return await self._send("/sendMessage", message)
+        return await self._send("/sendMessage", self._message(text, entities, reply_to))
 
-    async def send_command(self, command: str, args: str = "", *, mention_bot: bool = False) -> int:
+    async def send_command(
+        self,
+        command: str,
+        args: str = "",
+        *,
+        mention_bot: bool = False,
+        reply_to: BotReply | dict[str, Any] | None = None,
+    ) -> int:
         """Send ``/command[@Bot] [args]`` with the ``bot_command`` entity PTB needs.
 
         ``command`` may already carry a ``@username`` (e.g. to address another bot).
         """
-        if not command.startswith("/"):
-            raise ValueError(f"commands start with '/': {command!r}")
-        if mention_bot:
-            command = f"{command}@{BOT_USERNAME}"
-        text = f"{command} {args}" if args else command
-        entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-        return await self._send("/sendCommand", self._message(text, [entity]))
+        text, entities = command_text(command, args, mention_bot)
+        return await self._send("/sendCommand", self._message(text, entities, reply_to))
 
-    async def send_mention(self, text: str) -> int:
+    async def send_mention(
+        self, text: str, *, reply_to: BotReply | dict[str, Any] | None = None
+    ) -> int:
         """Send ``@Bot <text>`` with a ``mention`` entity for the bot's username."""
-        mention = f"@{BOT_USERNAME}"
-        entity = {"type": "mention", "offset": 0, "length": _utf16_len(mention)}
-        return await self.send_message(f"{mention} {text}", entities=[entity])
+        text, entities = mention_text(text)
+        return await self.send_message(text, entities=entities, reply_to=reply_to)
+
+    async def send_media(
+        self,
+        kind: Literal["photo", "document", "voice", "sticker"],
+        caption: str = "",
+        caption_entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """Send a photo, document, voice message or sticker, with an optional caption."""
+        media: dict[str, Any] = {
+            "photo": {"photo": [_file("photo", width=640, height=480)]},
+            "document": {"document": _file("document", file_name="slides.pdf")},
+            "voice": {"voice": _file("voice", duration=3)},
+            "sticker": {
+                "sticker": _file(
+                    "sticker",
+                    type="regular",
+                    width=512,
+                    height=512,
+                    is_animated=False,
+                    is_video=False,
+                )
+            },
+        }[kind]
+        message = {k: v for k, v in self._message("").items() if k != "text"} | media
+        if caption:
+            message["caption"] = caption
+        if caption_entities:
+            message["caption_entities"] = caption_entities
+        return await self._send("/sendMessage", message)
+
+    def sent(self, message_id: int, text: str) -> dict[str, Any]:
+        """This user's message ``message_id`` as the API nests it in a reply to it."""
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "text": text,
+        }
+
+    # -- updates the emulator cannot make (through the proxy) ------------------------
+    def edit_message(
+        self, message_id: int, text: str, *, entities: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Edit this user's message ``message_id`` to ``text`` (an ``edited_message``)."""
+        edited = self._message(text, entities) | {
+            "message_id": message_id,
+            "edit_date": int(time.time()),
+        }
+        self._inject({"edited_message": _without_token(edited)})
+
+    def send_inline_query(self, query: str) -> str:
+        """Type ``@Bot <query>`` in some chat; returns the inline query's id."""
+        query_id = f"{self.user_id}-{time.monotonic_ns()}"
+        inline = {"id": query_id, "from": self.user, "query": query, "offset": ""}
+        self._inject({"inline_query": inline | {"chat_type": "sender"}})
+        return query_id
+
+    def add_bot_to_group(self) -> None:
+        """Add the bot to this (group) chat: the bot gets ``my_chat_member``."""
+        member = {"user": bot_user(self.bot_token)}
+        change = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": member | {"status": "left"},
+            "new_chat_member": member | {"status": "member"},
+        }
+        self._inject({"my_chat_member": change})
+
+    def _inject(self, update: dict[str, Any]) -> None:
+        if self.proxy is None:
+            raise RuntimeError("this FakeUser has no proxy to inject updates through")
+        self.proxy.inject_update(self.bot_token, update)
 
     async def press_button(
         self, reply: BotReply, *, data: str | None = None, text: str | None = None
@@ -274,15 +358,34 @@ class FakeUser:
             await asyncio.sleep(self.poll_interval)
 
     # -- plumbing ------------------------------------------------------------------
-    def _message(self, text: str, entities: list[dict[str, Any]] | None) -> dict[str, Any]:
-        message = {
+    def _message(
+        self,
+        text: str,
+        entities: list[dict[str, Any]] | None = None,
+        reply_to: BotReply | dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
             "botToken": self.bot_token,
             "from": self.user,
             "chat": self.chat,
             "date": int(time.time()),
             "text": text,
         }
-        return message | ({"entities": entities} if entities else {})
+        if entities:
+            message["entities"] = entities
+        if self.thread_id is not None:
+            message |= {"message_thread_id": self.thread_id, "is_topic_message": True}
+        if reply_to is not None and "raw" in reply_to:  # a bot reply
+            message["reply_to_message"] = {
+                "message_id": reply_to["message_id"],
+                "date": reply_to["date"],
+                "chat": self.chat,
+                "from": bot_user(self.bot_token),
+                "text": reply_to["text"] or "",
+            }
+        elif reply_to is not None:
+            message["reply_to_message"] = dict(reply_to)
+        return message
 
     async def _send(self, path: str, message: dict[str, Any]) -> int:
         await self._post(path, message)
@@ -311,3 +414,36 @@ class FakeUser:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def button_labels(reply: BotReply) -> list[str]:
+    """The labels of the inline keyboard under ``reply``, row by row."""
+    markup = reply["reply_markup"] or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def command_text(
+    command: str, args: str = "", mention_bot: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
+    """``/command[@Bot] [args]`` and the ``bot_command`` entity PTB needs."""
+    if not command.startswith("/"):
+        raise ValueError(f"commands start with '/': {command!r}")
+    if mention_bot:
+        command = f"{command}@{BOT_USERNAME}"
+    text = f"{command} {args}" if args else command
+    return text, [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+
+
+def mention_text(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """``@Bot <text>`` and its ``mention`` entity."""
+    mention = f"@{BOT_USERNAME}"
+    entity = {"type": "mention", "offset": 0, "length": _utf16_len(mention)}
+    return f"{mention} {text}".rstrip(), [entity]
+
+
+def _file(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique", **fields}
+
+
+def _without_token(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k != "botToken"}

@@ -15,13 +15,14 @@ from harness import (
     async_test,
     running_application,
 )
+from harness_user import button_labels
 from html_check import check_html
 from telegram.ext import Application
 
+from qabot.chat.strings import EN
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 from qabot.telegram.bot import build_application
-from qabot.telegram.handlers import EXPIRED, REFUSAL
 from qabot.telegram.render import render_answer
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -44,11 +45,6 @@ def bot(
     return build_application(settings, pipeline)
 
 
-def buttons(reply: dict[str, Any]) -> list[str]:
-    markup = reply["reply_markup"] or {}
-    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
-
-
 @async_test
 async def test_private_question_is_answered_with_citations(
     proxy: TelegramProxy, bot_token: str, fake_user: FakeUser, seeds_pipeline: QAPipeline
@@ -65,7 +61,7 @@ async def test_private_question_is_answered_with_citations(
     assert reply["text"].startswith("<b>") and reply["parse_mode"] == "HTML"
     assert reply["reply_to_message_id"] == sent
     assert "[1] " in text and "also in" in text
-    assert buttons(reply) == ["More", "Sources"]
+    assert button_labels(reply) == ["More", "Sources", "👍", "👎"]
     assert proxy.calls("sendChatAction")[0].params["action"] == "typing"
     commands = proxy.calls("setMyCommands")[0].params["commands"]
     assert {c["command"] for c in commands} == {"ask", "help", "stats", "reload"}
@@ -119,7 +115,7 @@ async def test_allowlist_refuses_once_per_chat(
             await member.send_message(DEEPSEEK)
             answer = await member.wait_for_reply(timeout=10)
     errors.assert_clean()
-    assert refusal["text"] == REFUSAL
+    assert refusal["text"] == EN.refusal
     assert "671B" in answer["text"]
 
 
@@ -160,7 +156,7 @@ async def test_note_markup_arrives_escaped_and_long_answers_are_split(
     pipeline = QAPipeline.from_settings(settings)
     app = bot(bot_token, proxy, pipeline, notes=folder, ingest=ingest)
     long_question = "长答案的测试内容是什么"
-    expected_parts = len(render_answer(pipeline.ask(long_question)))
+    expected_parts = len(render_answer(pipeline.ask(long_question), EN))
     with ErrorCollector(app) as errors:
         async with running_application(app):
             await fake_user.send_message("模板里的 script 要怎么处理？")
@@ -174,7 +170,8 @@ async def test_note_markup_arrives_escaped_and_long_answers_are_split(
     assert expected_parts >= 2
     visible = "".join(check_html(part["text"]) for part in parts)
     assert long_sentence in visible
-    assert buttons(parts[-1]) == ["Sources"] and all(not buttons(p) for p in parts[:-1])
+    assert button_labels(parts[-1]) == ["Sources", "👍", "👎"]
+    assert all(not button_labels(p) for p in parts[:-1])
 
 
 @async_test
@@ -203,7 +200,7 @@ async def test_more_and_sources_buttons(
     assert "<blockquote>" in sources["text"]
     check_html(sources["text"])
     answered = [call.params.get("text") for call in proxy.calls("answerCallbackQuery")]
-    assert EXPIRED in answered
+    assert EN.expired in answered
 
 
 @async_test

@@ -17,9 +17,19 @@ from html_check import check_html
 REPO = Path(__file__).resolve().parents[2]
 
 
+# Set per test by the bot_state_files fixture; kept so no test writes into the repository.
+STATE_FILES = ("QABOT_TELEGRAM__STATE_FILE", "QABOT_TELEGRAM__FEEDBACK_FILE")
+
+
 def start_bot(token: str, base_url: str, **env: str) -> subprocess.Popen[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
-    settings = {"QABOT_TELEGRAM__TOKEN": token, "QABOT_TELEGRAM__BASE_URL": base_url, **env}
+    state = {name: os.environ[name] for name in STATE_FILES}
+    settings = {
+        "QABOT_TELEGRAM__TOKEN": token,
+        "QABOT_TELEGRAM__BASE_URL": base_url,
+        **state,
+        **env,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "qabot", "telegram"],
         cwd=REPO,
@@ -107,3 +117,33 @@ async def test_an_html_error_page_at_start_is_one_short_line(
     lines = stderr.strip().splitlines()
     assert lines[-1].startswith("qabot: error: cannot reach the Bot API: Bad Gateway (502)")
     assert all(len(line) < 250 and "<" not in line for line in lines), lines
+
+
+@async_test(timeout=180)
+async def test_buttons_and_follow_ups_work_after_a_restart(
+    proxy: TelegramProxy, bot_token: str, make_user: Callable[..., FakeUser]
+) -> None:
+    user = make_user(user_id=78, language_code="zh-hans")
+    first = start_bot(bot_token, proxy.base_url)
+    try:
+        await proxy.wait_for_call("getUpdates", timeout=60)
+        await user.send_message("梯度检查点是什么？")
+        answer = await user.wait_for_reply(timeout=20)
+        first.send_signal(signal.SIGTERM)
+        await wait_exit(first, within=10)
+    finally:
+        first.kill()
+    second = start_bot(bot_token, proxy.base_url)
+    try:
+        await proxy.wait_for_call("setMyCommands", count=2 * 3, timeout=60)  # started again
+        await user.press_button(answer, text="更多")
+        more = await user.wait_for_edit(answer, timeout=20)
+        await user.send_message("为什么？", reply_to=answer)
+        follow_up = await user.wait_for_reply(timeout=20)
+        second.send_signal(signal.SIGTERM)
+        await wait_exit(second, within=10)
+    finally:
+        second.kill()
+    assert first.returncode == second.returncode == 0
+    assert "[4] " in more["text"]
+    assert check_html(follow_up["text"]).startswith("（接上题：梯度检查点）")

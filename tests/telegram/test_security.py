@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from harness import ErrorCollector, FakeUser, TelegramProxy, async_test, running_application
-from telegram import Update
+from harness_user import mention_text
 
+from qabot.chat.strings import EN
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 from qabot.telegram.bot import build_application
-from qabot.telegram.handlers import REFUSAL
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEEPSEEK = "DeepSeek-V3 的总参数量是多少?"
@@ -24,6 +25,17 @@ def settings(token: str, proxy: TelegramProxy, **telegram: object) -> Settings:
     return Settings(
         notes_dir=SEEDS, telegram={"token": token, "base_url": proxy.base_url, **telegram}
     )
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "refused update" in r.getMessage()]
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
 
 
 @async_test
@@ -44,30 +56,16 @@ async def test_allowlist_covers_buttons_and_edited_messages(
             reply = await member.wait_for_reply(timeout=10)
             await stranger.press_button(reply, text="More")
             await proxy.wait_for_call("answerCallbackQuery")
-            await asyncio.sleep(0.5)
-            edited = Update.de_json(
-                {
-                    "update_id": 10**6,
-                    "edited_message": {
-                        "message_id": 99,
-                        "date": 1,
-                        "edit_date": 2,
-                        "chat": member.chat,
-                        "from": stranger.user,
-                        "text": f"@{app.bot.username} {DEEPSEEK}",
-                    },
-                },
-                app.bot,
-            )
             sends_before = len(proxy.calls("sendMessage"))
-            await app.process_update(edited)
+            text, entities = mention_text(DEEPSEEK)
+            stranger.edit_message(99, text, entities=entities)
+            await until(lambda: len(refusals(caplog)) == 2)
             unchanged = await member.get_message(reply["message_id"])
     errors.assert_clean()
-    assert proxy.calls("answerCallbackQuery")[0].params["text"] == REFUSAL
+    assert proxy.calls("answerCallbackQuery")[0].params["text"] == EN.refusal
     assert unchanged["text"] == reply["text"]  # the button did nothing
     assert len(proxy.calls("sendMessage")) == sends_before  # refused once already: silent
-    refusals = [r.getMessage() for r in caplog.records if "refused update" in r.getMessage()]
-    assert refusals == ["refused update from chat -7 user 8"] * 2  # the button, then the edit
+    assert refusals(caplog) == ["refused update from chat -7 user 8"] * 2  # button, then edit
 
 
 @async_test
