@@ -1,13 +1,15 @@
-"""Reproduce every number in docs/quality.md: each reader variant on three sets.
+"""Reproduce every number in docs/quality.md: each reader variant on four sets.
 
 For every variant (settings overrides on top of the built-in defaults) it measures:
 
 - CMRC 2018 dev (``benchmarks/data/cmrc2018_dev.json``) as in ``qabot eval --squad``;
 - the seed question set (``tests/data/seed_questions.jsonl``) over ``seeds/``;
-- the CMRC dev questions asked against ``seeds/``, which must all abstain.
+- the CMRC dev questions asked against ``seeds/``, which must all abstain;
+- the real-notes question set (``benchmarks/data/llm_notes_questions.jsonl``) over the
+  vendored LLMForEverybody notes, per kind of question.
 
-Then it writes the table into docs/quality.md. The index cache is off, so every
-variant is built from scratch.
+Then it writes the variants' table, and the chosen variant's real-notes table per kind,
+into docs/quality.md. The index cache is off, so every variant is built from scratch.
 
 Usage:
     .venv/bin/python benchmarks/bench_quality.py              # all variants, ~35 min
@@ -28,17 +30,21 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qabot.config import Settings  # noqa: E402
-from qabot.eval.offtopic import evaluate_offtopic, load_offtopic  # noqa: E402
-from qabot.eval.question_set import evaluate_question_set, load_question_set  # noqa: E402
+from qabot.eval.questions import load_questions  # noqa: E402
+from qabot.eval.report import evaluate  # noqa: E402
 from qabot.eval.squad import evaluate_squad  # noqa: E402
 from qabot.pipeline import QAPipeline  # noqa: E402
 
 CMRC = REPO / "benchmarks" / "data" / "cmrc2018_dev.json"
 SEED_SET = REPO / "tests" / "data" / "seed_questions.jsonl"
 SEEDS = REPO / "seeds"
+REAL_SET = REPO / "benchmarks" / "data" / "llm_notes_questions.jsonl"
+REAL_NOTES = REPO / "benchmarks" / "data" / "notes-luhengshiwo-LLMForEverybody"
 DOC = REPO / "docs" / "quality.md"
 TABLE_START = "<!-- bench_quality table start -->"
 TABLE_END = "<!-- bench_quality table end -->"
+KINDS_START = "<!-- bench_quality kinds start -->"
+KINDS_END = "<!-- bench_quality kinds end -->"
 
 # The plain baseline: sentence BM25, basic stopwords, coverage of the answer sentences.
 BASELINE: dict[str, Any] = {
@@ -53,6 +59,10 @@ BASELINE: dict[str, Any] = {
         "translations": 0,
         "sentence_bm25_weight": 0.0,
         "runner_up_margin": 0.0,
+        "restatement_penalty": 0.0,
+        "note_glossary": False,
+        "dictionary_weight": 1.0,
+        "homophone_weight": 0.0,
     },
 }
 # Two stages with nothing but the note score and global-IDF term coverage.
@@ -91,6 +101,12 @@ _BIGRAMS = _merge(_ABSTAIN, tokenizer={"char_bigrams": True}, reader={"bigram_we
 _BIGRAMS_LIGHT = _merge(_BIGRAMS, reader={"bigram_weight": 0.25})
 _TITLE = _merge(_BIGRAMS_LIGHT, reader={"title_repeats": 1})
 _TRANSLATE = _merge(_TITLE, reader={"translations": 1})
+_RUNNER_UP = _merge(_TRANSLATE, reader={"runner_up_margin": 0.25, "char_weight": 0.5})
+_GLOSSARY = _merge(_RUNNER_UP, reader={"note_glossary": True})
+_DICTIONARY = _merge(_GLOSSARY, reader={"dictionary_weight": 0.75})
+_HOMOPHONES = _merge(_DICTIONARY, reader={"homophone_weight": 0.5})
+_RESTATE = _merge(_HOMOPHONES, reader={"restatement_penalty": 1.0})
+_PARAGRAPHS = _merge(_RESTATE, reader={"candidate_notes": 10, "title_repeats": 2})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -111,7 +127,11 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("+local-idf", "question terms also weighed by IDF among the note's sentences", _LOCAL),
     ("+chars", "character coverage (local IDF), weight 1", _CHARS),
-    ("+answer-type", "number/date cue for 多少/几/哪一年/何时, weight 0.2", _TYPES),
+    (
+        "+answer-type",
+        "answer-type cue (number, date, book, reason, definition), weight 0.2",
+        _TYPES,
+    ),
     (
         "+abstain-note",
         "coverage of the whole note, char credit 0.5, unseen names ×2, ≥ 0.4",
@@ -125,8 +145,26 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "English words the notes lack → 1 CC-CEDICT translation the notes hold",
         _TRANSLATE,
     ),
-    ("chosen", "+ a runner-up of the note within 0.25 joins the answer (the defaults)", {}),
+    (
+        "+runner-up",
+        "a runner-up of the note within 0.25 joins the answer; char weight 0.5",
+        _RUNNER_UP,
+    ),
+    ("+glossary", "the notes' own 中文（English） pairs for English questions", _GLOSSARY),
+    ("+dictionary-0.75", "CC-CEDICT translations count 0.75 in ranking", _DICTIONARY),
+    ("+homophones", "homophones of words the notes lack, weight 0.5", _HOMOPHONES),
+    (
+        "+restate",
+        "−1 for a sentence that adds no word, asks, or ends with a colon",
+        _RESTATE,
+    ),
+    ("+paragraphs", "10 candidate notes, title words twice", _PARAGRAPHS),
+    ("chosen", "the shipped defaults (= +paragraphs)", {}),
     ("translate×3", "chosen, up to 3 translations per word", {"reader": {"translations": 3}}),
+    ("dictionary=0.5", "chosen, dictionary_weight 0.5", {"reader": {"dictionary_weight": 0.5}}),
+    ("dictionary=1", "chosen, dictionary_weight 1", {"reader": {"dictionary_weight": 1.0}}),
+    ("no-glossary", "chosen, note_glossary off", {"reader": {"note_glossary": False}}),
+    ("homophones=1", "chosen, homophone_weight 1", {"reader": {"homophone_weight": 1.0}}),
     ("runner-up=0.1", "chosen, runner_up_margin 0.1", {"reader": {"runner_up_margin": 0.1}}),
     ("runner-up=0.5", "chosen, runner_up_margin 0.5", {"reader": {"runner_up_margin": 0.5}}),
     (
@@ -139,7 +177,7 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "chosen, sentence_bm25_weight 0.5",
         {"reader": {"sentence_bm25_weight": 0.5}},
     ),
-    ("title×2", "chosen, title_repeats 2", {"reader": {"title_repeats": 2}}),
+    ("title×1", "chosen, title_repeats 1", {"reader": {"title_repeats": 1}}),
     (
         "bigrams-0",
         "chosen, bigram_weight 0 (bigrams indexed, unused)",
@@ -157,14 +195,15 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
     ("k1=0.9,b=0.4", "chosen, BM25 k1 0.9, b 0.4", {"retriever": {"k1": 0.9, "b": 0.4}}),
     ("k1=2.0", "chosen, BM25 k1 2.0", {"retriever": {"k1": 2.0}}),
     ("b=0.9", "chosen, BM25 b 0.9", {"retriever": {"b": 0.9}}),
-    ("notes=1", "chosen, candidate_notes 1", {"reader": {"candidate_notes": 1}}),
+    ("notes=3", "chosen, candidate_notes 3", {"reader": {"candidate_notes": 3}}),
     ("notes=5", "chosen, candidate_notes 5", {"reader": {"candidate_notes": 5}}),
+    ("notes=15", "chosen, candidate_notes 15", {"reader": {"candidate_notes": 15}}),
     ("note-weight=1", "chosen, note_weight 1", {"reader": {"note_weight": 1.0}}),
     ("note-weight=3", "chosen, note_weight 3", {"reader": {"note_weight": 3.0}}),
     ("chars=1.0", "chosen, char_weight 1.0", {"reader": {"char_weight": 1.0}}),
     ("no-local-idf", "chosen, local_idf off", {"reader": {"local_idf": False}}),
     ("no-answer-type", "chosen, answer_type_weight 0", {"reader": {"answer_type_weight": 0.0}}),
-    ("restate=0.3", "chosen, restatement_penalty 0.3", {"reader": {"restatement_penalty": 0.3}}),
+    ("restate=0", "chosen, restatement_penalty 0", {"reader": {"restatement_penalty": 0.0}}),
     ("coverage=0.35", "chosen, min_coverage 0.35", {"reader": {"min_coverage": 0.35}}),
     ("coverage=0.45", "chosen, min_coverage 0.45", {"reader": {"min_coverage": 0.45}}),
     (
@@ -186,15 +225,18 @@ def measure(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Every measure of one variant."""
     settings = settings_for(overrides)
     with tempfile.TemporaryDirectory(prefix="qabot-bench-") as folder:
-        cmrc, _ = evaluate_squad(CMRC, settings, Path(folder))
+        cmrc = evaluate_squad(CMRC, settings, Path(folder))
     seeds = QAPipeline.from_settings(settings.model_copy(update={"notes_dir": SEEDS}))
-    seed_set, _ = evaluate_question_set(load_question_set(SEED_SET), seeds)
-    offtopic, _ = evaluate_offtopic(load_offtopic(CMRC), seeds)
+    seed_set = evaluate(load_questions(SEED_SET), seeds)
+    offtopic = evaluate(load_questions(CMRC, must_abstain=True), seeds, "offtopic")
+    real = QAPipeline.from_settings(settings.model_copy(update={"notes_dir": REAL_NOTES}))
+    real_set = evaluate(load_questions(REAL_SET), real)
     return {
         "name": name,
-        "cmrc": cmrc.to_dict(),
-        "seed": seed_set.to_dict(),
-        "offtopic": offtopic.to_dict(),
+        "cmrc": cmrc.to_dict()["summary"],
+        "seed": seed_set.to_dict()["summary"],
+        "offtopic": offtopic.to_dict()["summary"],
+        "real": real_set.to_dict()["summary"],
     }
 
 
@@ -202,26 +244,55 @@ def table(rows: list[dict[str, Any]], notes: dict[str, str]) -> str:
     """The Markdown table of all measured variants."""
     lines = [
         "| variant | change | CMRC note@1 | answer@1 | answer@3 | false abstain | mean answer "
-        "| CMRC vs seeds abstain | seed note@1 | seed answer@1 | seed off-topic abstain |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CMRC vs seeds abstain | seed note@1 | seed answer@1 | seed off-topic abstain "
+        "| real note@1 | real answer@1 | real off-topic abstain |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        c, s, o = row["cmrc"], row["seed"], row["offtopic"]
+        c, s, o, r = row["cmrc"], row["seed"], row["offtopic"], row["real"]
         lines.append(
             f"| {row['name']} | {notes[row['name']]} | {c['note_at_1']:.3f} | "
             f"{c['answer_at_1']:.3f} | {c['answer_at_3']:.3f} | {c['false_abstain']:.3f} | "
             f"{c['mean_answer_chars']:.0f} ch, {c['mean_answer_sentences']:.2f} sent | "
-            f"{o['abstain_rate']:.3f} | {s['note_at_1']:.3f} | {s['answer_at_1']:.3f} | "
-            f"{s['abstain_accuracy']:.3f} |"
+            f"{o['abstain_accuracy']:.3f} | {s['note_at_1']:.3f} | {s['answer_at_1']:.3f} | "
+            f"{s['abstain_accuracy']:.3f} | {r['note_at_1']:.3f} | {r['answer_at_1']:.3f} | "
+            f"{r['abstain_accuracy']:.3f} |"
         )
     return "\n".join(lines)
 
 
+def kinds_table(row: dict[str, Any]) -> str:
+    """The Markdown table of one variant's real-notes measures per kind of question."""
+    lines = [
+        "| kind | questions | note@1 | answer@1 | abstained |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, m in [*row["real"]["kinds"].items(), ("all", row["real"])]:
+        if m["answerable"]:
+            abstained = f"{m['wrong_abstains']} (should answer)"
+            lines.append(
+                f"| {kind} | {m['questions']} | {m['note_at_1']:.3f} | "
+                f"{m['answer_at_1']:.3f} | {abstained} |"
+            )
+        else:
+            lines.append(
+                f"| {kind} | {m['questions']} | – | – | {m['abstain_accuracy']:.3f} (should) |"
+            )
+    return "\n".join(lines)
+
+
 def write_doc(rows: list[dict[str, Any]], notes: dict[str, str]) -> None:
-    """Replace the table between the markers in docs/quality.md."""
-    text = DOC.read_text(encoding="utf-8")
-    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
-    DOC.write_text(text[:start] + "\n" + table(rows, notes) + "\n" + text[end:], encoding="utf-8")
+    """Replace the tables between the markers in docs/quality.md."""
+    text = _between(DOC.read_text(encoding="utf-8"), TABLE_START, TABLE_END, table(rows, notes))
+    chosen = [row for row in rows if row["name"] == "chosen"]
+    if chosen:
+        text = _between(text, KINDS_START, KINDS_END, kinds_table(chosen[0]))
+    DOC.write_text(text, encoding="utf-8")
+
+
+def _between(text: str, start_marker: str, end_marker: str, content: str) -> str:
+    start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
+    return text[:start] + "\n" + content + "\n" + text[end:]
 
 
 def main() -> None:

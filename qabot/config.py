@@ -118,15 +118,16 @@ class ReaderSettings(_Section):
     max_sentences: int = Field(2, ge=1, le=5)
     max_question_chars: int = Field(1000, ge=10)
     # Notes ranked by BM25 whose sentences are scored (0: rank sentences by BM25 alone).
-    candidate_notes: int = Field(3, ge=0, le=50)
+    candidate_notes: int = Field(10, ge=0, le=50)
     # Sentence score: note score (share of the best note's) times note_weight, plus term
-    # coverage, plus char_weight times character coverage, plus answer_type_weight for a
-    # number or date a question asks for, minus restatement_penalty for a sentence that
-    # only repeats the question.
+    # coverage, plus char_weight times character coverage, plus answer_type_weight for the
+    # number, date, reason or definition a question asks for, minus restatement_penalty
+    # for a sentence that cannot answer by itself (only repeats the question, asks, or
+    # ends with a colon).
     note_weight: float = Field(2.0, ge=0)
     char_weight: float = Field(0.5, ge=0)
     answer_type_weight: float = Field(0.2, ge=0)
-    restatement_penalty: float = Field(0.0, ge=0)
+    restatement_penalty: float = Field(1.0, ge=0)
     # Plus this times the sentence's own BM25 score (a share of the best candidate's).
     sentence_bm25_weight: float = Field(0.0, ge=0)
     # A second sentence of the best one's note joins the answer when it scores within
@@ -137,16 +138,23 @@ class ReaderSettings(_Section):
     # Weight of character bigrams against words, in note ranking and sentence scores.
     bigram_weight: float = Field(0.25, ge=0)
     # Times a note's title terms are added to it for note ranking.
-    title_repeats: int = Field(1, ge=0, le=5)
+    title_repeats: int = Field(2, ge=0, le=5)
     # Abstention evidence: the answer's whole note, or only the answer sentences.
     coverage_scope: Literal["note", "answer"] = "note"
     # Credit a missing Chinese word earns, times the share of its characters found.
     char_credit: float = Field(0.5, ge=0, le=1)
     # How much more an English or alphanumeric word that no note has weighs.
     unseen_name_weight: float = Field(2.0, ge=1)
+    # English terms the notes pair with Chinese (权重衰减（weight decay）), mined when
+    # indexing, bring their Chinese terms to a question that names them.
+    note_glossary: bool = True
     # English words the notes lack are translated (CC-CEDICT) into up to this many of
     # the notes' Chinese words, added to the question; 0 turns translation off.
     translations: int = Field(1, ge=0, le=10)
+    # How much a dictionary translation counts, in ranking and as coverage evidence.
+    dictionary_weight: float = Field(0.75, ge=0, le=1)
+    # How much a homophone counts (a notes' word read like a question word they lack).
+    homophone_weight: float = Field(0.5, ge=0, le=1)
 
 
 class WebhookSettings(_Section):

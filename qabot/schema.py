@@ -103,7 +103,8 @@ class Citation:
     """A numbered source of an answer.
 
     ``start``/``end`` are character offsets of ``text`` in ``source``; ``also_in``
-    lists every other ``source:line`` that holds the same text.
+    lists every other ``source:line`` that holds the same text. ``kind`` is the kind of
+    its note (:attr:`Note.kind`): adapters show ``"code"`` as code.
     """
 
     n: int
@@ -115,6 +116,7 @@ class Citation:
     also_in: list[str]
     start: int
     end: int
+    kind: str = "prose"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

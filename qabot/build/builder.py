@@ -7,7 +7,8 @@
 3. :mod:`~qabot.build.join`: one vocabulary and one set of arrays for the folder;
 4. :mod:`~qabot.build.dedup` and 5. :mod:`~qabot.build.assemble`: one snippet per
    repeated text, with all its places, and the corpus laid out;
-6. :mod:`~qabot.build.matrices`: the BM25 matrices over snippets and over notes;
+6. :mod:`~qabot.build.matrices`: the BM25 matrices over snippets and over notes, and
+   :mod:`~qabot.build.note_glossary`: the English terms the notes pair with Chinese;
 7. :mod:`qabot.store`: the snapshot, so an unchanged folder loads in a fraction of a
    second next time.
 
@@ -28,6 +29,7 @@ from qabot.arrays import return_freed_memory
 from qabot.build.assemble import assemble
 from qabot.build.join import join
 from qabot.build.matrices import note_matrix, snippet_matrix
+from qabot.build.note_glossary import mine
 from qabot.build.parts import Part, make_parts
 from qabot.build.pool import Progress
 from qabot.build.scan import NoteFile, part_settings_key, scan
@@ -85,7 +87,9 @@ def build_index(
         # the more memory of the two.
         return_freed_memory()
         ranker = note_matrix(corpus, params)
-        arrays = IndexArrays(corpus, snippet_matrix(corpus, settings.retriever), ranker)
+        arrays = IndexArrays(
+            corpus, snippet_matrix(corpus, settings.retriever), ranker, mine(corpus, tokenizer)
+        )
     except ValueError as error:
         raise NotesFolderError(f"{error} in {folder}") from None
     if cache is not None:

@@ -3,7 +3,8 @@
 Four modes, one per run:
 
 - ``qabot eval QUESTIONS.jsonl [--notes DIR]``: your own question set (see
-  :mod:`qabot.eval.question_set`);
+  :mod:`qabot.eval.questions`); with a ``kind`` per question, the measures are also
+  given per kind;
 - ``qabot eval --squad FILE.json``: a SQuAD-format benchmark, its contexts written as a
   notes folder (see :mod:`qabot.eval.squad`);
 - ``qabot eval --offtopic QUESTIONS.txt [--notes DIR]``: questions that must abstain
@@ -34,8 +35,8 @@ from rich.console import Console
 from qabot.chat.review import evaluate_feedback, load_votes
 from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from qabot.eval.errors import EvalInputError
-from qabot.eval.offtopic import evaluate_offtopic, load_offtopic
-from qabot.eval.question_set import evaluate_question_set, load_question_set
+from qabot.eval.questions import load_questions
+from qabot.eval.report import evaluate
 from qabot.eval.squad import evaluate_squad
 from qabot.pipeline import QAPipeline
 
@@ -87,26 +88,22 @@ def eval_command(
 
     if squad is not None:
         with tempfile.TemporaryDirectory(prefix="qabot-squad-") as folder:
-            summary, records = evaluate_squad(squad, settings, Path(folder))
-        _finish("squad", summary.lines(), summary.to_dict(), records, report)
-    elif offtopic is not None:
-        asked = load_offtopic(offtopic)
-        result, answered = evaluate_offtopic(asked, _pipeline(settings))
-        _finish("offtopic", result.lines(), result.to_dict(), answered, report)
+            result = evaluate_squad(squad, settings, Path(folder))
+        _write(result.lines(), result.to_dict(), report)
     elif feedback is not None:
         votes = load_votes(feedback)
         outcome, voted = evaluate_feedback(votes, _pipeline(settings))
-        _finish("feedback", outcome.lines(), outcome.to_dict(), voted, report)
+        payload = {"mode": "feedback", "summary": outcome.to_dict(), "records": voted}
+        _write(outcome.lines(), payload, report)
         if outcome.changed:  # a helpful answer changed: fail, as a regression test does
             raise typer.Exit(1)
-    elif questions is not None:
-        loaded = load_question_set(questions)
+    else:
+        loaded = load_questions(modes[0], must_abstain=offtopic is not None)
         for problem in loaded.problems:
             _err.print(f"qabot: warning: {problem}")
-        if not loaded.items:
-            raise EvalInputError(f"no usable questions in {questions}")
-        result, records = evaluate_question_set(loaded, _pipeline(settings))
-        _finish("questions", result.lines(), result.to_dict(), records, report)
+        mode = "offtopic" if offtopic is not None else "questions"
+        result = evaluate(loaded, _pipeline(settings), mode)
+        _write(result.lines(), result.to_dict(), report)
 
 
 def _pipeline(settings: Settings) -> QAPipeline:
@@ -114,17 +111,11 @@ def _pipeline(settings: Settings) -> QAPipeline:
     return QAPipeline.from_settings(settings)
 
 
-def _finish(
-    mode: str,
-    lines: list[str],
-    summary: dict[str, Any],
-    records: list[dict[str, Any]],
-    report: Path | None,
-) -> None:
+def _write(lines: list[str], payload: dict[str, Any], report: Path | None) -> None:
+    """Print ``lines``; with ``--report``, write ``payload`` (mode, summary, records)."""
     for line in lines:
         _out.print(line)
     if report is not None:
-        payload = {"mode": mode, "summary": summary, "records": records}
         try:
             report.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         except OSError as error:

@@ -38,12 +38,3 @@ def ask_all(pipeline: QAPipeline, questions: Iterable[str]) -> list[Timed]:
 def percentile(values: list[float], q: float) -> float:
     """The ``q``-th percentile (linear interpolation), 0 for no values."""
     return float(np.percentile(values, q)) if values else 0.0
-
-
-def latency_ms(timed: list[Timed]) -> dict[str, float]:
-    """p50 and p95 latency in milliseconds."""
-    seconds = [t.seconds for t in timed]
-    return {
-        "p50_ms": round(percentile(seconds, 50) * 1000, 2),
-        "p95_ms": round(percentile(seconds, 95) * 1000, 2),
-    }

@@ -18,6 +18,7 @@ import numpy as np
 
 from qabot.arrays import StringTable
 from qabot.retriever.bm25 import BM25Arrays
+from qabot.retriever.note_glossary import GlossaryArrays
 from qabot.retriever.note_ranker import NoteRankArrays
 
 
@@ -95,8 +96,10 @@ class CorpusArrays:
 
 @dataclass(eq=False, slots=True)
 class IndexArrays:
-    """A whole index: the corpus, the snippets' BM25 matrix and the note ranker's."""
+    """A whole index: the corpus, the snippets' BM25 matrix, the note ranker's, and the
+    notes' own glossary."""
 
     corpus: CorpusArrays
     bm25: BM25Arrays
     note_ranker: NoteRankArrays
+    glossary: GlossaryArrays

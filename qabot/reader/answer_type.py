@@ -1,16 +1,19 @@
 """Answer-type cues: what kind of text a question asks for, and whether a sentence has it.
 
-A question asking 多少/几/how many wants a number; 哪一年/何时/when wants a date. The
-sentence that answers it must hold one, which separates it from sentences that only
-repeat the question's words. Questions are matched before stopwords are dropped, in
-Simplified and Traditional script.
+A question asking 多少/几/how many wants a number; 哪一年/何时/when wants a date;
+哪本书/which book wants a title in 《》;
+为什么/why wants a reason (因为, 由于, 为了, 使得); 什么是/what is wants a definition (是指,
+是一种, 称为). The sentence that answers it holds one, which separates it from
+sentences that only repeat the question's words. Questions are matched before
+stopwords are dropped, in Simplified and Traditional script.
 
 Example:
     >>> cue = answer_type("DeepSeek-V3 的总参数量是多少?")
     >>> cue.name, cue.matches("总参数量达到 671B。"), cue.matches("采用了 MoE 架构。")
     ('number', True, False)
-    >>> answer_type("什么是梯度检查点?") is None
-    True
+    >>> cue = answer_type("什么是梯度检查点?")
+    >>> cue.name, cue.matches("梯度检查点是一种用计算换显存的方法。")
+    ('definition', True)
 """
 
 from __future__ import annotations
@@ -26,14 +29,20 @@ class AnswerType:
     name: str
     question: re.Pattern[str]
     answer: re.Pattern[str]
+    # What to look past in a sentence first (a formula's subscripts for numbers).
+    ignore: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
+        if self.ignore is not None:
+            sentence = self.ignore.sub(" ", sentence)
         return self.answer.search(sentence) is not None
 
 
 _CN_DIGITS = "零〇一二两兩三四五六七八九十百千万萬亿億"
+_DIGIT = r"\d"
 
-# Dates before numbers: "哪一年" also holds "一", "几月" also holds "几".
+# Dates before numbers: "哪一年" also holds "一", "几月" also holds "几"; both before
+# definitions: "是什么时候" also holds "是什么".
 ANSWER_TYPES = (
     AnswerType(
         "date",
@@ -52,7 +61,40 @@ ANSWER_TYPES = (
             re.IGNORECASE,
         ),
         re.compile(
-            rf"\d|[{_CN_DIGITS}]{{2,}}|[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
+            rf"(?<![A-Za-z]){_DIGIT}|[{_CN_DIGITS}]{{2,}}"
+            rf"|[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
+        ),
+        # A digit of a name (GPT2, β1) or of a formula's subscript (m_{t-1}) is no number.
+        re.compile(r"[_^](?:\{[^{}]*\}|\w)"),
+    ),
+    AnswerType(
+        "work",
+        re.compile(
+            r"哪一?[本部篇]|什么书|什麼書|书名|書名|\b(?:which|what) (?:book|paper)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"《[^》]+》"),
+    ),
+    AnswerType(
+        "reason",
+        re.compile(r"为什么|為什麼|为何|為何|原因|\bwhy\b", re.IGNORECASE),
+        re.compile(
+            r"因为|因為|由于|由於|原因|为了|為了|是为|使得|导致|導致|以便|从而|從而|在于|在於"
+            r"|\bbecause\b|\bdue to\b|\bso that\b|\bin order to\b",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerType(
+        "definition",
+        re.compile(
+            r"什么是|什麼是|是什么|是什麼|是啥|什么叫|什麼叫|何为|何謂|指什么|指什麼|什么意思|什麼意思"
+            r"|\bwhat (?:is|are)\b|\bwhat does .+ mean\b|\bdefine\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"是指|指的是|是一种|是一種|是一个|是一個|是一类|是一類|是一项|是一項|定义为|定義為"
+            r"|称为|稱為|称作|稱作|叫做|意思是|\bis an?\b|\brefers to\b|\bmeans\b",
+            re.IGNORECASE,
         ),
     ),
 )

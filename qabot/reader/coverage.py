@@ -17,24 +17,29 @@ answer's whole note (``coverage_scope="note"``) or only the answer sentences
 - an English or alphanumeric word that no note has at all weighs
   ``unseen_name_weight`` times more: it is usually a name (``lora``, ``resnet``), the
   strongest sign the notes are about something else;
-- an English word the notes lack but a dictionary knows (see
-  :mod:`qabot.reader.glossary`) is covered by any of its translations, and weighs
-  as a word, not a name; the translations are not words of their own.
+- a question word the question was widened for (see :mod:`qabot.reader.expansion`:
+  the notes' glossary, a dictionary, homophones) is also covered by the terms added
+  for it, earning the share of its weight each such term carries (all of it for a
+  glossary term or a translation, ``homophone_weight`` for a homophone); the added
+  terms are not words of their own. An English word the dictionary knows weighs as a
+  word, not a name. And a dictionary translation never carries an answer alone:
+  evidence covering no question word but through translations is no evidence
+  (capital → 本钱 must not answer "What is the capital of Australia?").
 
 Example:
     >>> meter = CoverageMeter(index, ReaderSettings(coverage_scope="note"))  # doctest: +SKIP
     >>> round(meter.coverage(["deepseek-v3", "参数"], [12]), 2)  # doctest: +SKIP
     1.0
-    >>> meter.coverage(["hardware", "硬件"], [12], {"hardware": ["硬件"]})  # doctest: +SKIP
+    >>> expansion = Expansion({"硬件": 0.5}, {"hardware": [("硬件", 1.0)]}, {"hardware"})
+    >>> meter.coverage(["hardware", "硬件", "设计"], [12], expansion)  # doctest: +SKIP
     1.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
+from qabot.reader.expansion import Expansion
 from qabot.tokenizer import CJK_CHAR, is_bigram, run_together, split_joined
 
 
@@ -46,33 +51,38 @@ class CoverageMeter:
         self.settings = settings
 
     def coverage(
-        self,
-        query: list[str],
-        answer: list[int],
-        translations: Mapping[str, list[str]] | None = None,
+        self, query: list[str], answer: list[int], expansion: Expansion | None = None
     ) -> float:
         """Coverage of ``query`` (question terms) by the evidence of ``answer`` (snippet ids).
 
-        ``translations`` maps English words of ``query`` that a dictionary knows to the
-        Chinese terms added to it for them (:func:`~qabot.reader.glossary.expand`).
+        ``expansion`` holds the terms added to the question and what they stand for.
         """
-        translations = translations or {}
-        added = {term for terms in translations.values() for term in terms}
-        words = _words([term for term in query if term not in added])
+        expansion = expansion or Expansion()
+        words = _words([term for term in query if term not in expansion.weights])
         if not words or not answer:
             return 0.0
         found = self.evidence(answer)
         chars = {ch for term in found for ch in term}
-        total = covered = 0.0
+        total = covered = own = 0.0
         for word, forms in words.items():
             weight = self.index.bm25.smooth_idf(word)
-            if word in translations:
-                forms = forms | set(translations[word])
-            elif not CJK_CHAR.search(word) and word not in self.index.bm25.vocabulary:
+            if (
+                word not in expansion.dictionary_words
+                and not CJK_CHAR.search(word)
+                and word not in self.index.bm25.vocabulary
+            ):
                 weight *= self.settings.unseen_name_weight
             total += weight
-            covered += weight * self._match(word, forms, found, chars)
-        return covered / total
+            share = self._match(word, forms, found, chars)
+            added = max(
+                (credit for term, credit in expansion.forms.get(word, ()) if term in found),
+                default=0.0,
+            )
+            covered += weight * max(share, added)
+            # What only a translation covers is no evidence of the notes' own.
+            if share >= added or word not in expansion.dictionary_words:
+                own += weight * max(share, added)
+        return covered / total if own else 0.0
 
     def evidence(self, answer: list[int]) -> set[str]:
         """The terms of the answer sentences, or of their whole note, and of its title."""

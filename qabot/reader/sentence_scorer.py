@@ -7,15 +7,18 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
 
 - ``note_weight`` × its note's BM25 score divided by the best note's;
 - its term coverage: the share of the question's term weight it holds (a character
-  bigram weighs ``bigram_weight`` times its IDF);
+  bigram weighs ``bigram_weight`` times its IDF, a term added to the question its
+  expansion weight times, see :mod:`qabot.reader.expansion`);
 - ``char_weight`` × its character coverage: the same for the question's Chinese characters,
   weighed by local IDF, which bridges words written differently (颜色 and 黑色);
 - ``answer_type_weight`` when the question asks for a number or a date and the sentence has one;
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
-- minus ``restatement_penalty`` when the sentence adds fewer than two terms to the question's,
-  since a sentence that only repeats the question cannot answer it.
+- minus ``restatement_penalty`` when the sentence cannot answer by itself: it adds
+  no term to the question's (it only repeats the question), it asks a
+  question itself (ends with ?), or it announces what follows (ends with a colon:
+  "公式如下：").
 
 Example:
     >>> scorer = SentenceScorer(index, ReaderSettings(char_weight=1.0))  # doctest: +SKIP
@@ -26,13 +29,18 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Mapping
 
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
 from qabot.reader.answer_type import answer_type
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, is_bigram
+
+# A sentence that asks or announces rather than answers: it ends with ? or a colon.
+_UNANSWERING = re.compile(r"[?？:：]\s*$")
 
 
 class SentenceScorer:
@@ -43,6 +51,7 @@ class SentenceScorer:
         self.settings = settings
         self._terms: dict[int, frozenset[str]] = {}
         self._chars: dict[int, frozenset[str]] = {}
+        self._texts: dict[int, str] = {}
 
     def rank(
         self,
@@ -50,12 +59,15 @@ class SentenceScorer:
         query: list[str],
         notes: list[tuple[int, float]],
         ranker: NoteRanker,
+        weights: Mapping[str, float] | None = None,
     ) -> list[tuple[int, float]]:
         """``(snippet id, score)`` for every sentence of ``notes``, best first.
 
         ``notes`` are ``(document, BM25 score)`` pairs from :class:`NoteRanker`, best
-        first; ties keep the better note and the earlier sentence first.
+        first; ties keep the better note and the earlier sentence first. ``weights``
+        weighs the terms added to the question (1 for any other term).
         """
+        weights = weights or {}
         if not notes:
             return []
         terms = frozenset(query)
@@ -63,6 +75,7 @@ class SentenceScorer:
         idf = {
             term: self.index.bm25.smooth_idf(term)
             * (self.settings.bigram_weight if is_bigram(term) else 1)
+            * weights.get(term, 1.0)
             for term in terms
         }
         kind = answer_type(question)
@@ -78,9 +91,10 @@ class SentenceScorer:
                 score = base + _share(term_weight, self.terms(sid))
                 if self.settings.char_weight:
                     score += self.settings.char_weight * _share(char_weight, self.chars(sid))
-                if kind is not None and kind.matches(self.index.snippets[sid].text):
+                text = self.text(sid)
+                if kind is not None and kind.matches(text):
                     score += self.settings.answer_type_weight
-                if len(self.terms(sid) - terms) < 2:
+                if not self.terms(sid) - terms or _UNANSWERING.search(text):
                     score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):
@@ -93,6 +107,13 @@ class SentenceScorer:
         found = self._terms.get(sid)
         if found is None:
             found = self._terms[sid] = frozenset(self.index.snippet_terms[sid])
+        return found
+
+    def text(self, sid: int) -> str:
+        """Snippet ``sid``'s text (kept: a note's sentences are scored again and again)."""
+        found = self._texts.get(sid)
+        if found is None:
+            found = self._texts[sid] = self.index.snippets[sid].text
         return found
 
     def chars(self, sid: int) -> frozenset[str]:

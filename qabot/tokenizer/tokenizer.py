@@ -1,7 +1,8 @@
 """jieba tokenizer for mixed Chinese and English notes, keeping character offsets.
 
-Text is folded first, one character at a time so offsets survive: NFKC, lower case,
-and Traditional to Simplified Chinese (OpenCC ``t2s``). English and alphanumeric
+Text is folded first, keeping each character's offset: maths to what a person types
+(:mod:`qabot.tokenizer.maths`: ``$\\beta_1$`` and β1 both give ``beta1``), NFKC, lower
+case, and Traditional to Simplified Chinese (OpenCC ``t2s``). English and alphanumeric
 terms stay whole (``deepseek-v3``, ``adamw``, ``37b``, ``qwen1.5``); a term joined by
 ``-``, ``_`` or ``/`` also yields its parts and the parts run together, so
 ``deepseek v3`` and ``DeepSeekV3`` both meet ``DeepSeek-V3``. A name run together
@@ -39,6 +40,7 @@ import opencc
 
 from qabot.config import TokenizerSettings
 from qabot.tokenizer.jieba_cut import cut, search_grams
+from qabot.tokenizer.maths import fold_maths, maths_text
 from qabot.tokenizer.terms import (
     BIGRAM_MARK,
     CJK_RUN,
@@ -103,6 +105,11 @@ class Tokenizer:
 
     def fold(self, text: str) -> tuple[str, list[int]]:
         """Folded text, and for each of its characters the offset it came from in ``text``."""
+        typed, places = fold_maths(text)
+        folded, origin = self._fold_chars(typed)
+        return folded, origin if places is None else [places[index] for index in origin]
+
+    def _fold_chars(self, text: str) -> tuple[str, list[int]]:
         folded = self._fold(text)
         if len(folded) == len(text):
             return folded, list(range(len(text)))
@@ -112,6 +119,7 @@ class Tokenizer:
 
     def _folded(self, text: str) -> str:
         """``fold(text)[0]``, without working out the offsets."""
+        text = maths_text(text)
         folded = self._fold(text)
         return folded if len(folded) == len(text) else "".join(map(self._fold_char, text))
 

@@ -41,6 +41,7 @@ def test_question_set_report_and_skipped_lines(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert saved["mode"] == "questions" and saved["summary"]["skipped"] == 1
+    assert saved["summary"]["kinds"] == {}
     assert [r["line"] for r in saved["records"]] == [1, 3]
 
 

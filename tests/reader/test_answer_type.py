@@ -12,8 +12,14 @@ from qabot.reader.answer_type import answer_type
         ("秦始皇是哪一年统一六国的?", "date"),
         ("Prefix-Tuning 是什麼時候發表的?", "date"),
         ("When was it released?", "date"),
-        ("什么是梯度检查点?", None),
+        ("什么是梯度检查点?", "definition"),
+        ("What is weight decay?", "definition"),
+        ("Transformer 为什么用 LayerNorm?", "reason"),
+        ("Why is it slow?", "reason"),
+        ("它是什么时候发布的?", "date"),
+        ("数星星测试用哪本书?", "work"),
         ("Who proposed reference counting?", None),
+        ("梯度检查点怎么用?", None),
     ],
 )
 def test_question_kinds(question: str, kind: str | None) -> None:
@@ -30,6 +36,16 @@ def test_question_kinds(question: str, kind: str | None) -> None:
         ("哪一年发表的?", "论文于 2021 年发表。", True),
         ("哪一年发表的?", "成化十二年七月生。", True),
         ("哪一年发表的?", "论文发表在顶会上。", False),
+        ("为什么用 LayerNorm?", "因为样本之间的特征不可比。", True),
+        ("为什么用 LayerNorm?", "LayerNorm 的公式如下：", False),
+        ("什么是鞍点?", "鞍点是指目标函数的临界点。", True),
+        ("什么是鞍点?", "鞍点", False),
+        # Digits of names and of a formula's subscripts are no numbers.
+        ("β1 通常设为多少?", "$m_t = \\beta_1 \\cdot m_{t-1}$", False),
+        ("β1 通常设为多少?", "$\\beta_1 = 0.9$", True),
+        ("用了多少张卡?", "GPT2 用了很多卡。", False),
+        ("用哪本书做基础文本?", "研究人员选用了《红楼梦》。", True),
+        ("用哪本书做基础文本?", "研究人员选用了一本古典名著。", False),
     ],
 )
 def test_sentences_that_hold_the_answer_type(question: str, sentence: str, matches: bool) -> None:

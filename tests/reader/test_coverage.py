@@ -7,6 +7,7 @@ from qabot.build import build_index
 from qabot.config import ReaderSettings, Settings
 from qabot.index import NotesIndex
 from qabot.reader.coverage import CoverageMeter, _words
+from qabot.reader.expansion import Expansion
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
 
@@ -71,17 +72,28 @@ def test_the_note_is_wider_evidence_than_the_answer(built: tuple[NotesIndex, Tok
     assert answer < note == pytest.approx(1.0)
 
 
-def test_an_english_word_is_covered_by_its_translation(built: tuple[NotesIndex, Tokenizer]) -> None:
+def test_a_translation_covers_its_word_in_part_and_never_alone(
+    built: tuple[NotesIndex, Tokenizer],
+) -> None:
     index, tokenizer = built
     terms = tokenizer.terms("garbage collection 以引用计数为主?")
     meter = CoverageMeter(index, ReaderSettings())
     best = index.bm25.top_k(terms, 1)[0][0]
     untranslated = meter.coverage(terms, [best])
-    translations = {"garbage": [], "collection": ["回收"]}
-    translated = meter.coverage([*terms, "回收"], [best], translations)
-    # "collection" is covered by 回收; "garbage", a dictionary word, weighs as a word,
-    # not as an unknown name.
+    dictionary = Expansion(
+        {"回收": 0.5}, {"collection": [("回收", 0.5)]}, {"garbage", "collection"}
+    )
+    translated = meter.coverage([*terms, "回收"], [best], dictionary)
+    # "collection" is covered by 回收; "garbage", a dictionary word, weighs as
+    # a word, not as an unknown name.
     assert untranslated < translated < 1
+    # Covered by nothing but a translation: no evidence at all ("the capital of
+    # Australia" is no question about 资金).
+    alone = tokenizer.terms("garbage collection?")
+    assert meter.coverage([*alone, "回收"], [best], dictionary) == 0.0
+    # The notes' own glossary is evidence of their own.
+    glossary = Expansion({"回收": 1.0}, {"collection": [("回收", 1.0)]})
+    assert meter.coverage([*alone, "回收"], [best], glossary) > 0
 
 
 def test_a_name_glued_to_its_version_counts_as_the_name_and_the_version() -> None:

@@ -82,3 +82,23 @@ def test_an_english_question_finds_chinese_notes_through_translations(
     assert plain.ask(question).abstained
     answer = QAPipeline.from_settings(Settings(notes_dir=folder)).ask(question)
     assert answer.answer == "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。"
+
+
+def test_a_translation_alone_never_carries_an_answer(notes_folder: Make) -> None:
+    # CC-CEDICT glosses 本钱 as "capital": the dictionary finds this note, but no word
+    # of the question but through a translation.
+    notes = "创业的本钱来自家人。投资人也出了一部分钱。\n" + NOTES
+    folder = notes_folder({"a.txt": notes})
+    pipeline = QAPipeline.from_settings(Settings(notes_dir=folder))
+    assert pipeline.ask("What is the capital of Australia?").abstained
+    assert not pipeline.ask("创业的本钱来自哪里?").abstained
+
+
+def test_a_homophone_typo_finds_the_word_meant(notes_folder: Make) -> None:
+    notes = "检测模型在图像上画出边界框。\n" + NOTES
+    folder = notes_folder({"a.txt": notes})
+    question = "检侧是什么?"
+    plain = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"homophone_weight": 0}))
+    assert "边界框" not in plain.ask(question).answer
+    answer = QAPipeline.from_settings(Settings(notes_dir=folder)).ask(question)
+    assert "边界框" in answer.answer
