@@ -129,16 +129,17 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def update_doc(doc: Path, section: str, body: str) -> None:
+def update_doc(doc: Path, section: str, body: str, script: str = "bench_load") -> None:
     """Replace the text between ``section``'s markers in ``doc`` (append them if missing).
 
-    Only the marked part is rewritten, so hand-written text around it survives.
+    Only the marked part is rewritten, so hand-written text around it survives. The
+    markers and the date line name ``benchmarks/<script>.py``.
     """
-    begin, end = f"<!-- bench_load {section} begin -->", f"<!-- bench_load {section} end -->"
+    begin, end = f"<!-- {script} {section} begin -->", f"<!-- {script} {section} end -->"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Reliability\n"
     if begin not in text:
         text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
-    stamp = f"_Measured by `benchmarks/bench_load.py` on {time.strftime('%Y-%m-%d')}._\n\n"
+    stamp = f"_Measured by `benchmarks/{script}.py` on {time.strftime('%Y-%m-%d')}._\n\n"
     text = pattern.sub(lambda _: f"{begin}\n{stamp}{body}{end}", text)
     doc.write_text(text, encoding="utf-8")

@@ -15,10 +15,12 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,7 +28,26 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from qabot.config_errors import ConfigError, TomlFile, describe_validation_error
+
 DEFAULT_CONFIG_FILE = Path("config/qabot.toml")
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise PydanticCustomError(
+            "regex",
+            "invalid regex {pattern}: {reason}",
+            {"pattern": repr(pattern), "reason": str(error)},
+        ) from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+"""A setting that is a regular expression: checked when the settings load, so a bad
+one is a config error naming its key, in every adapter, before any note is read."""
 
 
 class _Section(BaseModel):
@@ -44,7 +65,7 @@ class IngestSettings(_Section):
     # anything the link reaches (~/.ssh, .env) can then be quoted.
     follow_symlinks_outside: bool = False
     # Lines matching any of these regexes are feed banners, not notes.
-    boilerplate_patterns: list[str] = [r"^[A-Z][A-Z0-9 ]{2,60}$"]
+    boilerplate_patterns: list[Regex] = [r"^[A-Z][A-Z0-9 ]{2,60}$"]
     min_snippet_chars: int = Field(8, ge=1)
     max_snippet_chars: int = Field(200, ge=20)
     # Caps that bound memory: a larger file is skipped (and reported) unread, and a
@@ -204,8 +225,10 @@ class Settings(BaseSettings):
 
     notes_dir: Path = Path("seeds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
-    # With --watch, wait this long after the last change before rebuilding.
+    # With --watch, wait this long after the last change before rebuilding, but never
+    # longer than watch_max_wait_ms after the first change of a burst.
     watch_debounce_ms: int = Field(1600, ge=50)
+    watch_max_wait_ms: int = Field(10_000, ge=50)
     ingest: IngestSettings = IngestSettings()
     tokenizer: TokenizerSettings = TokenizerSettings()
     retriever: RetrieverSettings = RetrieverSettings()
@@ -229,15 +252,13 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-class ConfigError(Exception):
-    """Bad configuration, with a one-line message for the user."""
-
-
 def load_settings(config_file: Path | None = DEFAULT_CONFIG_FILE, **overrides: Any) -> Settings:
     """Load settings from every source; ``overrides`` are CLI flags (``None`` means unset).
 
     Unless ``config_file`` is given, ``$QABOT_CONFIG`` or else ``config/qabot.toml`` is
-    read; a missing default file is fine, a missing named file is an error.
+    read; a missing default file is fine, a missing named file is an error. Any bad
+    setting raises :class:`ConfigError` with one line naming its key (and, when the
+    TOML file set it, the file and line).
     """
     if config_file is DEFAULT_CONFIG_FILE:
         named = os.environ.get("QABOT_CONFIG")
@@ -247,6 +268,8 @@ def load_settings(config_file: Path | None = DEFAULT_CONFIG_FILE, **overrides: A
             config_file = None
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file not found: {config_file}")
+    # Read here first: pydantic-settings' own reading reports no file, line or key.
+    toml = TomlFile.read(config_file) if config_file is not None else None
 
     flags = {key: value for key, value in overrides.items() if value is not None}
     # pydantic-settings takes the TOML path from the class, so bind it per load.
@@ -258,8 +281,6 @@ def load_settings(config_file: Path | None = DEFAULT_CONFIG_FILE, **overrides: A
     try:
         return bound(**flags)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"bad config: {where}: {first['msg']}") from None
-    except (OSError, ValueError) as error:  # malformed TOML or .env
+        raise ConfigError(f"bad config: {describe_validation_error(error, toml)}") from None
+    except (OSError, ValueError) as error:  # a malformed .env, or JSON in a QABOT_* value
         raise ConfigError(f"bad config: {error}") from None

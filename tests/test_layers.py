@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "qabot"
 
 # Bottom first. A module may import its own package's modules and any lower layer.
 LAYERS = [
+    ["qabot.config_errors"],
     ["qabot.config", "qabot.schema", "qabot.resources"],
     ["qabot.arrays"],
     ["qabot.ingest", "qabot.tokenizer"],
@@ -136,6 +137,6 @@ def test_the_checks_find_an_upward_import_and_a_cycle() -> None:
         "qabot.index.notes_index": GRAPH["qabot.index.notes_index"] | {"qabot.build.builder"},
     }
     assert upward_imports(planted) == [
-        "qabot.index.notes_index (layer 4) imports qabot.build.builder (layer 6)"
+        "qabot.index.notes_index (layer 5) imports qabot.build.builder (layer 7)"
     ]
     assert any("qabot.index.notes_index" in group for group in cycles(planted))

@@ -26,6 +26,7 @@ import jieba
 import numpy as np
 
 from qabot.arrays import TermNumbering
+from qabot.build.worker_lifetime import die_with_parent
 from qabot.config import Settings
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
@@ -186,7 +187,7 @@ def _on_every_core(
     # Imported here: only large folders need them, and `qabot ask` starts faster without.
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     if sys.platform == "linux" and threading.active_count() == 1:
         # A forked worker starts at once with this process's tokenizer and jieba's
@@ -207,10 +208,15 @@ def _on_every_core(
             results[index] = numbers.merge(futures[index].result())
             report.done(index)
 
-    with ProcessPoolExecutor(
-        cores - 1, mp_context=context, initializer=_start_worker, initargs=worker_args
-    ) as pool:
-        futures = [pool.submit(_tokenize_in_worker, chunk) for chunk in chunks]
+    pool = ProcessPoolExecutor(
+        cores - 1,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), *worker_args),
+    )
+    futures: list[Future[_Chunk]] = []
+    try:
+        futures += (pool.submit(_tokenize_in_worker, chunk) for chunk in chunks)
         for index, future in enumerate(futures):
             future.add_done_callback(lambda _, index=index: finished.put(index))
         for index, future in enumerate(futures):
@@ -221,6 +227,16 @@ def _on_every_core(
                 take(finished.get())
         while len(results) < len(chunks):
             take(finished.get())
+    except BaseException:
+        # Ctrl-C or an error: drop the chunks no worker has started, rather than wait
+        # for the workers to tokenize every one (what leaving a `with` block does).
+        # Cancelled here, not by shutdown(cancel_futures=True): the pool's own thread
+        # skips that once the pool object is gone, which an exception soon makes it.
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=False)
+        raise
+    pool.shutdown()
     return [results[index] for index in range(len(chunks))]
 
 
@@ -228,10 +244,12 @@ _worker_tokenizer: Tokenizer | None = None
 _worker_numbering = TermNumbering()
 
 
-def _start_worker(source: Tokenizer | dict) -> None:
-    """Give this worker its tokenizer (a forked worker's parent's, or one made from
-    the settings, as a dict) and a numbering of its own."""
+def _start_worker(parent_pid: int, source: Tokenizer | dict) -> None:
+    """Tie this worker's life to its parent's, and give it its tokenizer (a forked
+    worker's parent's, or one made from the settings, as a dict) and a numbering of
+    its own."""
     global _worker_tokenizer, _worker_numbering
+    die_with_parent(parent_pid)
     if isinstance(source, dict):
         source = make_tokenizer(Settings.model_validate(source))
     _worker_tokenizer = source

@@ -10,7 +10,8 @@ It is saved from jieba's own dictionary after an index build, keyed on the jieba
 version, its dictionary file and qabot's code version (which covers anything
 qabot's tokenizer adds to jieba). It is installed only into jieba's default
 tokenizer, only before jieba has loaded or changed anything, so the words jieba sees
-are exactly the ones it would have loaded itself.
+are exactly the ones it would have loaded itself. A damaged file (truncated, say) is
+rebuilt the first time it is found, with one warning.
 
 Example:
     >>> save_jieba_dictionary(Path(".qabot-cache"))  # doctest: +SKIP
@@ -52,6 +53,7 @@ def load_jieba_dictionary(root: Path, tokenizer: jieba.Tokenizer | None = None) 
     the cache under ``root``.
 
     Returns whether it did; if not, jieba loads its dictionary itself when it needs it.
+    A damaged cache file is replaced at once, from the dictionary jieba loads.
     """
     tokenizer = tokenizer or jieba.dt
     path, key = _location(root)
@@ -66,7 +68,7 @@ def load_jieba_dictionary(root: Path, tokenizer: jieba.Tokenizer | None = None) 
         frequencies = dict(zip(words, counts, strict=True))
         total = int(saved.total)
     except UNREADABLE as error:
-        log.warning("jieba dictionary cache %s is unusable (%s); jieba loads its own", path, error)
+        _repair(path, key, tokenizer, error)
         return False
     with tokenizer.lock:
         if not _pristine(tokenizer):
@@ -89,8 +91,28 @@ def save_jieba_dictionary(root: Path, tokenizer: jieba.Tokenizer | None = None) 
     jieba's own) under ``root``, unless it is there already."""
     tokenizer = tokenizer or jieba.dt
     path, key = _location(root)
-    if path.is_file() or tokenizer.dictionary is not None or tokenizer.cache_file:
-        return
+    if not path.is_file() and tokenizer.dictionary is None and not tokenizer.cache_file:
+        _save(path, key, tokenizer)
+
+
+def _repair(path: Path, key: str, tokenizer: jieba.Tokenizer, damage: Exception) -> None:
+    """Replace a damaged cache file with one made from jieba's own dictionary, loaded
+    now (the first question needs it anyway), so that the next run finds it whole."""
+    try:
+        _save(path, key, tokenizer)
+    except OSError as error:
+        log.warning(
+            "jieba dictionary cache %s is unusable (%s) and could not be rebuilt: %s",
+            path,
+            damage,
+            error,
+        )
+    else:
+        log.warning("jieba dictionary cache %s was unusable (%s); rebuilt it", path, damage)
+
+
+def _save(path: Path, key: str, tokenizer: jieba.Tokenizer) -> None:
+    """Write the dictionary to ``path`` atomically, loading it first if need be."""
     tokenizer.check_initialized()
     words = list(tokenizer.FREQ)
     if any(_SEPARATOR in word for word in words):

@@ -1,4 +1,5 @@
-"""jieba's dictionary saved in the index cache loads as jieba's own."""
+"""jieba's dictionary saved in the index cache: it loads as jieba's own, and a damaged
+file is rebuilt once rather than warned about on every run."""
 
 from __future__ import annotations
 
@@ -27,3 +28,41 @@ def test_jieba_dictionary_from_the_cache_is_jiebas_own(
     with caplog.at_level(logging.WARNING):
         assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
     assert "unusable" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_cache_is_rebuilt_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    save_jieba_dictionary(tmp_path)
+    [path] = tmp_path.rglob("jieba-*.npz")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] if damage == "truncated" else b"not a zip")
+
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
+        rebuilt = jieba.Tokenizer()
+        assert load_jieba_dictionary(tmp_path, rebuilt)  # the next run: whole again
+    assert [r.getMessage() for r in caplog.records] == [caplog.records[0].getMessage()]
+    assert "rebuilt it" in caplog.text
+    assert rebuilt.FREQ == jieba.dt.FREQ and rebuilt.total == jieba.dt.total
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+
+
+def test_an_unwritable_cache_is_reported_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_jieba_dictionary(tmp_path)
+    [path] = tmp_path.rglob("jieba-*.npz")
+    path.write_bytes(b"not a zip")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("qabot.store.jieba_cache.save_file", refuse)
+    fresh = jieba.Tokenizer()
+    with caplog.at_level(logging.WARNING):
+        assert not load_jieba_dictionary(tmp_path, fresh)
+    assert len(caplog.records) == 1
+    assert "could not be rebuilt: [Errno 13] Permission denied" in caplog.text
+    assert fresh.lcut("梯度检查点") == jieba.lcut("梯度检查点")  # jieba's own, still working
