@@ -3,9 +3,9 @@
 Layout under ``index.cache_dir`` (default ``.qabot-cache`` in the working folder)::
 
     v2/<folder id>/snapshot-<key>/        the whole index: *.npy and manifest.json
-    v2/<folder id>/parts/<part key>.npz   one note file, read, split and tokenized
+    v2/<folder id>/parts/<part key>.part  one note file, read, split and tokenized
     v2/<folder id>/folder.txt             the notes folder's path
-    v2/jieba-<key>.npz                    jieba's dictionary (see jieba_cache.py)
+    v2/jieba-<key>.dict                   jieba's dictionary (see jieba_cache.py)
 
 ``<folder id>`` is a hash of the notes folder's absolute path; the cache of a folder
 that no longer exists is deleted at the next save, and so is a cache of another
@@ -26,7 +26,6 @@ import logging
 import os
 import shutil
 import time
-import zipfile
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,7 +43,7 @@ _SNAPSHOT_PREFIX = "snapshot-"
 # A temporary file this old was left by a crashed writer, not one still writing.
 _ABANDONED_SECONDS = 3600
 # What a damaged cache file can raise while it is read.
-UNREADABLE = (CacheError, OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+UNREADABLE = (CacheError, OSError, ValueError, KeyError, EOFError)
 
 
 class IndexCache:
@@ -83,11 +82,11 @@ class IndexCache:
                 shutil.rmtree(old, ignore_errors=True)
 
     def has_part(self, key: str) -> bool:
-        return (self.parts_dir / f"{key}.npz").is_file()
+        return (self.parts_dir / f"{key}.part").is_file()
 
     def load_part(self, key: str, kind: type[T]) -> T | None:
         """The part saved under ``key``, or ``None`` if it is missing or damaged."""
-        path = self.parts_dir / f"{key}.npz"
+        path = self.parts_dir / f"{key}.part"
         if not path.exists():
             return None
         try:
@@ -97,7 +96,7 @@ class IndexCache:
             return None
 
     def save_part(self, key: str, part: object) -> None:
-        save_file(self.parts_dir / f"{key}.npz", key, part)
+        save_file(self.parts_dir / f"{key}.part", key, part)
 
     def prune(self, keep: set[str]) -> None:
         """Delete what is no longer needed: parts not in ``keep``, temporary files
@@ -109,10 +108,10 @@ class IndexCache:
             temporary.write_bytes(os.fsencode(self.folder))
             os.replace(temporary, folder_file)  # whole, for another process's prune to read
         now = time.time()
-        unused = [path for path in self.parts_dir.glob("*.npz") if path.stem not in keep]
+        unused = [path for path in self.parts_dir.glob("*.part") if path.stem not in keep]
         for path in [*unused, *self.parts_dir.glob("*.tmp"), *self.dir.glob("*.tmp")]:
             with contextlib.suppress(OSError):  # another process pruned it first
-                if path.suffix == ".npz" or now - path.stat().st_mtime > _ABANDONED_SECONDS:
+                if path.suffix == ".part" or now - path.stat().st_mtime > _ABANDONED_SECONDS:
                     if path.is_dir():
                         shutil.rmtree(path)
                     else:

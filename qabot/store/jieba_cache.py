@@ -137,4 +137,4 @@ def _location(root: Path) -> tuple[Path, str]:
     dictionary = Path(jieba.__file__).with_name("dict.txt")
     stat = dictionary.stat()
     key = digest(code_version(), jieba.__version__, stat.st_size, stat.st_mtime_ns)
-    return root / f"v{FORMAT_VERSION}" / f"jieba-{key[:16]}.npz", key
+    return root / f"v{FORMAT_VERSION}" / f"jieba-{key[:16]}.dict", key

@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +15,10 @@ import pytest
 
 import qabot.store.arrays_io as arrays_io
 from qabot.build import build_index
+from qabot.build.parts import Part
 from qabot.config import Settings
 from qabot.index import NotesIndex
-from qabot.store.arrays_io import MANIFEST
+from qabot.store.arrays_io import MANIFEST, CacheError, flatten, load_file
 from qabot.store.cache import IndexCache
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
@@ -120,7 +120,9 @@ def test_a_new_deleted_or_renamed_file_is_handled(folder: Path, settings: Settin
     sources = {place.source for s in index.snippets for place in s.locations}
     assert sources == {"ckpt.txt", "copy.txt", "new.txt", "schedule.txt"}
     parts = IndexCache(settings.index.cache_dir, folder).parts_dir
-    assert len(list(parts.glob("*.npz"))) == 3  # copy.txt shares ckpt.txt's part; adam.md's is gone
+    assert (
+        len(list(parts.glob("*.part"))) == 3
+    )  # copy.txt shares ckpt.txt's part; adam.md's is gone
 
 
 def test_tokenizer_settings_invalidate_every_part(folder: Path, settings: Settings) -> None:
@@ -185,7 +187,7 @@ def test_a_damaged_snapshot_is_rebuilt_with_a_warning(
 
 def test_a_damaged_part_is_tokenized_again(folder: Path, settings: Settings) -> None:
     build(folder, settings)
-    parts = sorted(IndexCache(settings.index.cache_dir, folder).parts_dir.glob("*.npz"))
+    parts = sorted(IndexCache(settings.index.cache_dir, folder).parts_dir.glob("*.part"))
     for part in parts:
         part.write_bytes(part.read_bytes()[:100])
     (folder / "lr.txt").write_text("学习率预热避免早期梯度过大。\n", encoding="utf-8")
@@ -220,7 +222,7 @@ def test_a_crash_while_saving_leaves_the_old_snapshot(
 def test_abandoned_temporary_files_are_pruned(folder: Path, settings: Settings) -> None:
     build(folder, settings)
     cache = IndexCache(settings.index.cache_dir, folder)
-    old = cache.parts_dir / "x.npz.123.tmp"
+    old = cache.parts_dir / "x.part.123.tmp"
     young = cache.dir / "snapshot-0123.456.tmp"
     for path in (old, young):
         path.write_bytes(b"partial")
@@ -236,11 +238,16 @@ def test_the_cache_holds_only_plain_arrays(folder: Path, settings: Settings) -> 
     assert len(arrays) > 20
     for path in arrays:
         assert np.load(path, allow_pickle=False).dtype != object
-    for path in settings.index.cache_dir.rglob("*.npz"):
-        with zipfile.ZipFile(path) as archive:
-            assert all(name.endswith(".npy") for name in archive.namelist())
-        with np.load(path, allow_pickle=False) as arrays:
-            assert all(arrays[name].dtype != object for name in arrays.files)
+    parts = list(settings.index.cache_dir.rglob("*.part"))
+    assert len(parts) == len(NOTES) - 1  # copy.txt shares ckpt.txt's part
+    for path in parts:
+        part = load_file(path, Part, path.stem)
+        assert all(array.dtype != object for array in flatten(part)[0].values())
+    # A part whose header names an object array is refused, not unpickled.
+    forged = parts[0].read_bytes().replace(b'"<i8"', b'"|O" ', 1)  # same length
+    parts[0].write_bytes(forged)
+    with pytest.raises(CacheError):
+        load_file(parts[0], Part, parts[0].stem)
 
 
 def test_no_cache_writes_nothing(folder: Path, settings: Settings) -> None:

@@ -23,7 +23,7 @@ def test_jieba_dictionary_from_the_cache_is_jiebas_own(
     text = "梯度检查点在前向传播时只保存部分激活值，南京市长江大桥"
     assert fresh.lcut(text) == jieba.lcut(text)
     assert not load_jieba_dictionary(tmp_path, fresh)  # already loaded: left alone
-    for path in tmp_path.rglob("jieba-*.npz"):
+    for path in tmp_path.rglob("jieba-*.dict"):
         path.write_bytes(path.read_bytes()[:-10])
     with caplog.at_level(logging.WARNING):
         assert not load_jieba_dictionary(tmp_path, jieba.Tokenizer())
@@ -35,7 +35,7 @@ def test_a_damaged_cache_is_rebuilt_with_one_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     save_jieba_dictionary(tmp_path)
-    [path] = tmp_path.rglob("jieba-*.npz")
+    [path] = tmp_path.rglob("jieba-*.dict")
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2] if damage == "truncated" else b"not a zip")
 
@@ -53,7 +53,7 @@ def test_an_unwritable_cache_is_reported_in_one_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     save_jieba_dictionary(tmp_path)
-    [path] = tmp_path.rglob("jieba-*.npz")
+    [path] = tmp_path.rglob("jieba-*.dict")
     path.write_bytes(b"not a zip")
 
     def refuse(*args: object, **kwargs: object) -> None:
