@@ -126,6 +126,9 @@ class ReaderSettings(_Section):
     # ends with a colon).
     note_weight: float = Field(2.0, ge=0)
     char_weight: float = Field(0.5, ge=0)
+    # A question word only in a sentence's heading path (not the sentence) earns it this
+    # share of the word's weight: headings name what the sentences under them are about.
+    title_credit: float = Field(0.3, ge=0, le=1)
     answer_type_weight: float = Field(0.2, ge=0)
     restatement_penalty: float = Field(1.0, ge=0)
     # Plus this times the sentence's own BM25 score (a share of the best candidate's).

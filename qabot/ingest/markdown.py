@@ -12,6 +12,7 @@ lists (mdit-py-plugins). What becomes a note:
   sentences.
 
 Headings are not notes: a note's title is its heading path (``模型压缩 › 知识蒸馏``).
+A paragraph that is one short bold phrase (``**优点**：``) is a sub-heading too.
 A file with no ``#`` heading whose first block is a short plain line (with more
 below it) takes that line as its title. A note before any heading takes its own
 first words. Front matter,
@@ -72,7 +73,7 @@ def markdown_parser() -> MarkdownIt:
 class Outline:
     """The heading path at the current point of a document (one or many chunks)."""
 
-    headings: list[tuple[int, str]] = field(default_factory=list)
+    headings: list[tuple[float, str]] = field(default_factory=list)
     # The first-line title rule applies to a document's first block only.
     first_block: bool = True
     has_h1: bool = False
@@ -80,10 +81,16 @@ class Outline:
     def title(self) -> str:
         return SEPARATOR.join(text for _, text in self.headings if text)
 
-    def enter(self, level: int, text: str) -> None:
+    def enter(self, level: float, text: str) -> None:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         self.headings.append((level, text))
+
+    def enter_bold_line(self, text: str) -> None:
+        """A paragraph of bold text alone (``**优点**：``) heads what follows it, below
+        the real heading it stands under, until the next such line or heading."""
+        real = [level for level, _ in self.headings if level == int(level)]
+        self.enter((real[-1] if real else 0) + 0.5, text)
 
 
 def parse_markdown(text: str) -> list[ParsedNote]:
@@ -130,7 +137,10 @@ class _BlockReader:
                     self.container = None
             elif kind == "paragraph_open":
                 inline = tokens[i + 1]
-                self._unit(inline, lambda out, inline=inline: self._render(inline, out))
+                if depth == 0 and (heading := self._bold_line(inline)):
+                    self.outline.enter_bold_line(heading)
+                else:
+                    self._unit(inline, lambda out, inline=inline: self._render(inline, out))
                 i += 3
                 continue
             elif kind == "html_block":
@@ -167,6 +177,25 @@ class _BlockReader:
 
     def _title(self) -> str:
         return self.outline.title()
+
+    def _bold_line(self, inline: Token) -> str | None:
+        """The text of a paragraph that is one short bold phrase, maybe with a colon
+        after it: study notes write sub-headings so."""
+        children = [
+            child
+            for child in inline.children or []
+            if child.type != "text" or child.content.strip(" :：")
+        ]
+        if len(children) < 3 or children[0].type != "strong_open":
+            return None
+        if children[-1].type != "strong_close" or any(
+            child.type not in _PLAIN for child in children
+        ):
+            return None
+        text = self._plain(inline).rstrip(" :：")
+        if not text or len(text) > _TITLE_CHARS or any(mark in text for mark in "。！？!?"):
+            return None
+        return text
 
     def _unit(self, token: Token, render: Callable[[CleanText], None]) -> None:
         """One paragraph or HTML block: a note of its own, or a line of its container's."""

@@ -1,10 +1,11 @@
 """Cut a note into sentence-sized spans, keeping character offsets.
 
 Sentences end at 。！？；!?;, at a Western full stop followed by a space, and at a
-line break. A span shorter than ``min_chars`` joins its neighbour; one longer than
-``max_chars`` is cut at the last comma or space before the limit (or hard at the
-limit if there is none). Nothing is cut inside inline code, maths, a URL or an HTML
-entity: ``$a; b$``, ```x = 1; y```, ``https://x.org/?a=1;b=2!`` and ``&lt;`` stay whole.
+line break, unless a comma or colon follows (the sentence goes on). A span shorter
+than ``min_chars`` joins its neighbour; one longer than ``max_chars`` is cut at the
+last comma or space before the limit (or hard at the limit if there is none).
+Nothing is cut inside inline code, maths, a URL or an HTML entity: ``$a; b$``,
+```x = 1; y```, ``https://x.org/?a=1;b=2!`` and ``&lt;`` stay whole.
 
 Example:
     >>> splitter = SentenceSplitter(min_chars=2, max_chars=50)
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’\"')）」』]*|(?<=[a-z0-9\)\]])\.(?=\s)|\n")
 _SOFT_BREAK = re.compile(r"[,，、:：]\s*|\s+")
+# After an end mark, the sentence goes on: "先行者（Respect！！！），否则…".
+_GOES_ON = re.compile(r"[ \t]*[,，、:：]")
 # Spans no cut falls inside: inline code, maths, URLs (not their final punctuation)
 # and entities. Only looked for in texts holding one of _PROTECTED_HINTS.
 _PROTECTED = re.compile(
@@ -57,7 +60,7 @@ class SentenceSplitter:
     def _sentences(self, text: str, protected: _Protected) -> Iterator[tuple[int, int]]:
         start = 0
         for match in _SENTENCE_END.finditer(text):
-            if protected.covers(match.start()):
+            if protected.covers(match.start()) or _GOES_ON.match(text, match.end()):
                 continue
             yield from _trimmed(text, start, match.end())
             start = match.end()

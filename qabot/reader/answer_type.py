@@ -19,6 +19,8 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -31,12 +33,32 @@ class AnswerType:
     answer: re.Pattern[str]
     # What to look past in a sentence first (a formula's subscripts for numbers).
     ignore: re.Pattern[str] | None = None
+    # The answer must follow a word of the question ("X 是指…" defines X), not stand
+    # anywhere in the sentence.
+    after_subject: bool = False
 
-    def matches(self, sentence: str) -> bool:
+    def matches(self, sentence: str, subject: Iterable[str] = ()) -> bool:
+        """Whether ``sentence`` gives this kind of answer; for an ``after_subject`` kind,
+        right after one of the question's words ``subject`` (folded, as terms are)."""
         if self.ignore is not None:
             sentence = self.ignore.sub(" ", sentence)
-        return self.answer.search(sentence) is not None
+        if not self.after_subject:
+            return self.answer.search(sentence) is not None
+        folded = unicodedata.normalize("NFKC", sentence).lower()
+        for word in subject:
+            start = folded.find(word)
+            while start >= 0:
+                if self.answer.match(folded, start + len(word)) or _NAMES.search(
+                    folded, max(0, start - _NAMED_WITHIN), start
+                ):
+                    return True
+                start = folded.find(word, start + 1)
+        return False
 
+
+# "…被称为“bubble”（气泡）" names the word it ends with: a definition too.
+_NAMES = re.compile(r"(?:称为|称作|叫做|简称|又称|也叫|又叫|\bcalled\b|\bknown as\b)")
+_NAMED_WITHIN = 16
 
 _CN_DIGITS = "零〇一二两兩三四五六七八九十百千万萬亿億"
 _DIGIT = r"\d"
@@ -91,11 +113,15 @@ ANSWER_TYPES = (
             r"|\bwhat (?:is|are)\b|\bwhat does .+ mean\b|\bdefine\b",
             re.IGNORECASE,
         ),
+        # Right after the word defined, past closing maths or code marks, a gloss in
+        # brackets and a comma.
         re.compile(
-            r"是指|指的是|是一种|是一種|是一个|是一個|是一类|是一類|是一项|是一項|定义为|定義為"
-            r"|称为|稱為|称作|稱作|叫做|意思是|\bis an?\b|\brefers to\b|\bmeans\b",
+            r"[$`*”\"]*\s*(?:[（(][^（）()]{0,80}[）)])?\s*[,，:：]?\s*"
+            r"(?:是指|指的是|是|指|即|就是|也叫|又叫|又称|称为|被称为|叫做|意思是|定义为"
+            r"|\bis\b|\bare\b|\brefers to\b|\bmeans\b)",
             re.IGNORECASE,
         ),
+        after_subject=True,
     ),
 )
 

@@ -19,7 +19,8 @@ for the question word it came from when the abstention rule measures coverage (s
 homophone covers ``homophone_weight`` of it (a guess at what was meant).
 
 Example:
-    >>> expansion = expand_query(["weight", "decay"], index, settings, sources)  # doctest: +SKIP
+    >>> expansion = expand_query("What is weight decay?", ["weight", "decay"], index, settings,
+    ...                          sources)  # doctest: +SKIP
     >>> expansion.weights  # doctest: +SKIP
     {'权重': 1.0, '衰减': 1.0, '权重²': 1.0, '重衰²': 1.0, '衰减²': 1.0}
 """
@@ -72,14 +73,19 @@ class Expansion:
 
 
 def expand_query(
-    query: list[str], vocabulary: Collection[str], settings: ReaderSettings, sources: Sources
+    question: str,
+    query: list[str],
+    vocabulary: Collection[str],
+    settings: ReaderSettings,
+    sources: Sources,
 ) -> Expansion:
-    """The expansion of ``query`` (question terms) over notes whose terms are ``vocabulary``."""
+    """The expansion of ``query`` (the terms of ``question``) over notes whose terms are
+    ``vocabulary``."""
     expansion = Expansion()
     asked = set(query)
-    # A question with Chinese words already uses the notes' words for what it asks.
-    english_only = not any(CJK_CHAR.search(term) for term in query)
-    if sources.note_glossary is not None and english_only:
+    # A question asked in Chinese already uses the notes' words for what it asks: its
+    # English terms are names the notes write in English too ("LoRA 的 rank 设多少").
+    if sources.note_glossary is not None and not CJK_CHAR.search(question):
         for english, terms in sources.note_glossary.expand(query).items():
             for word in english.split():
                 expansion.add(word, terms, 1.0, 1.0, asked)

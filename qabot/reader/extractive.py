@@ -88,7 +88,7 @@ class ExtractiveReader:
         notes at half the weight of ``query_terms``; sentences are scored, and coverage
         measured, on ``query_terms`` alone.
         """
-        expansion = self._expand(query_terms, index)
+        expansion = self._expand(question, query_terms, index)
         query_terms = query_terms + list(expansion.weights)
         ranked, sentence_scores = self._rank_scored(
             question, query_terms, hits, index, expansion.weights, context_terms
@@ -159,7 +159,7 @@ class ExtractiveReader:
         scores = dict(ranked)
         return list(scores) + [sid for sid in others if sid not in scores], scores
 
-    def _expand(self, query_terms: list[str], index: NotesIndex) -> Expansion:
+    def _expand(self, question: str, query_terms: list[str], index: NotesIndex) -> Expansion:
         settings = self.settings
         if self._sources is None or self._sources[0] is not index:
             # Both made once per index, on its first question.
@@ -172,7 +172,7 @@ class ExtractiveReader:
             homophones=self.homophones or default_homophones(),
             characters=self._sources[2],
         )
-        return expand_query(query_terms, index.bm25.vocabulary, settings, sources)
+        return expand_query(question, query_terms, index.bm25.vocabulary, settings, sources)
 
     def _meter_for(self, index: NotesIndex) -> CoverageMeter:
         if self._meter is None or self._meter.index is not index:

@@ -40,7 +40,12 @@ from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, is_bigram
 
 # A sentence that asks or announces rather than answers: it ends with ? or a colon.
-_UNANSWERING = re.compile(r"[?？:：]\s*$")
+_UNANSWERING = re.compile(
+    r"[?？:：]\s*$"
+    # a question left without its question mark, as outlines write them
+    r"|^(?!.*[。！!；;.]\s*$).*(?:为什么|为何|如何|怎么|怎样|\bwhy\b|\bhow\b)",
+    re.IGNORECASE,
+)
 
 
 class SentenceScorer:
@@ -79,6 +84,7 @@ class SentenceScorer:
             for term in terms
         }
         kind = answer_type(question)
+        subject = [term for term in terms if not is_bigram(term)]
         best_note = notes[0][1]
         bm25 = self._bm25(query, [sid for doc, _ in notes for sid in ranker.snippets_of(doc)])
         scores: dict[int, float] = {}
@@ -87,20 +93,31 @@ class SentenceScorer:
             term_weight = self._weights(terms, [self.terms(s) for s in sentences], idf)
             char_weight = self._weights(chars, [self.chars(s) for s in sentences], {})
             base = self.settings.note_weight * note_score / best_note
+            heading = self._heading(ranker, doc)
             for sid in sentences:
-                score = base + _share(term_weight, self.terms(sid))
+                held = self.terms(sid)
+                score = base + _share(term_weight, held)
+                score += self.settings.title_credit * _share(term_weight, heading - held)
                 if self.settings.char_weight:
                     score += self.settings.char_weight * _share(char_weight, self.chars(sid))
                 text = self.text(sid)
-                if kind is not None and kind.matches(text):
+                typed = kind is not None and kind.matches(text, subject)
+                if typed:
                     score += self.settings.answer_type_weight
-                if not self.terms(sid) - terms or _UNANSWERING.search(text):
+                # A sentence ending in a colon announces; unless it gives what is asked.
+                if not self.terms(sid) - terms or (_UNANSWERING.search(text) and not typed):
                     score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):
                     scores[sid] = score
         order = {sid: rank for rank, sid in enumerate(scores)}
         return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+    def _heading(self, ranker: NoteRanker, doc: int) -> frozenset[str]:
+        """The terms of a note's title: its heading path, which names what the note's
+        sentences are about without them repeating it."""
+        title = self.index.notes.title(int(ranker.first_note[doc]))
+        return self.index.title_terms.get(title, frozenset())
 
     def terms(self, sid: int) -> frozenset[str]:
         """The distinct terms of snippet ``sid``."""

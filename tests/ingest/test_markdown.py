@@ -170,6 +170,19 @@ def test_titles_are_heading_paths() -> None:
     ]
 
 
+def test_a_paragraph_of_one_bold_phrase_is_a_sub_heading() -> None:
+    text = (
+        "# ReLU\n\n## 变种\n\n**优点**：\n\n- 计算简单。\n\n**缺点**\n\n神经元会死。\n\n"
+        "**加粗的整句话也是正文。**\n\n## 其他\n\n正文。\n"
+    )
+    assert [(note.title, note.text) for note in parse_markdown(text)] == [
+        ("ReLU › 变种 › 优点", "计算简单。"),
+        ("ReLU › 变种 › 缺点", "神经元会死。"),
+        ("ReLU › 变种 › 缺点", "加粗的整句话也是正文。"),
+        ("ReLU › 其他", "正文。"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "titles"),
     [

@@ -90,3 +90,11 @@ def test_code_longer_than_the_limit_is_cut_hard() -> None:
     pieces = spans("前言。" + code, min_chars=2, max_chars=50)
     assert all(len(piece) <= 50 for piece in pieces)
     assert "".join(pieces) == "前言。" + code
+
+
+def test_an_end_mark_followed_by_a_comma_ends_no_sentence() -> None:
+    text = "除非你就是先行者（Respect！！！），否则不需要自行量化。下一句另起一个话题。"
+    assert [piece for piece, _, _ in SentenceSplitter().split(text)] == [
+        "除非你就是先行者（Respect！！！），否则不需要自行量化。",
+        "下一句另起一个话题。",
+    ]

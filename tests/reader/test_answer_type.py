@@ -1,6 +1,9 @@
 import pytest
 
 from qabot.reader.answer_type import answer_type
+from qabot.tokenizer import Tokenizer, is_bigram
+
+TOKENIZER = Tokenizer()
 
 
 @pytest.mark.parametrize(
@@ -46,8 +49,16 @@ def test_question_kinds(question: str, kind: str | None) -> None:
         ("用了多少张卡?", "GPT2 用了很多卡。", False),
         ("用哪本书做基础文本?", "研究人员选用了《红楼梦》。", True),
         ("用哪本书做基础文本?", "研究人员选用了一本古典名著。", False),
+        # A definition defines the word asked about: it follows that word, or names it.
+        ("什么是内部协变量偏移?", "内部协变量偏移是指每层输入分布的变化。", True),
+        ("什么是内部协变量偏移?", "它旨在应对内部协变量偏移问题，是一种技术。", False),
+        ("什么是 KV cache?", "KV Cache（键值缓存），即缓存注意力的键和值。", True),
+        ("什么是气泡?", "空闲的部分被称为“bubble”（气泡）。", True),
+        ("AdamW 公式里的 λ 是什么?", "其中 $\\lambda$ 是权重衰减系数：", True),
+        ("What is weight decay?", "Weight decay is a regularization technique.", True),
     ],
 )
 def test_sentences_that_hold_the_answer_type(question: str, sentence: str, matches: bool) -> None:
     kind = answer_type(question)
-    assert kind is not None and kind.matches(sentence) is matches
+    subject = [term for term in TOKENIZER.terms(question) if not is_bigram(term)]
+    assert kind is not None and kind.matches(sentence, subject) is matches

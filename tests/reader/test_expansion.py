@@ -37,8 +37,9 @@ def built(notes_folder: Make, tmp_path: Path) -> tuple:
 
 def test_the_notes_glossary_comes_before_the_dictionary(built: tuple) -> None:
     index, tokenizer, sources = built
-    terms = tokenizer.terms("What is weight decay? Does it reduce overfitting?")
-    expansion = expand_query(terms, index.bm25.vocabulary, ReaderSettings(), sources)
+    question = "What is weight decay? Does it reduce overfitting?"
+    terms = tokenizer.terms(question)
+    expansion = expand_query(question, terms, index.bm25.vocabulary, ReaderSettings(), sources)
     # weight and decay: the glossary's 权重衰减 at full weight, not the dictionary's 权重.
     assert expansion.weights["权重"] == 1.0 and expansion.weights["衰减"] == 1.0
     assert ("权重", 1.0) in expansion.forms["weight"]
@@ -49,9 +50,10 @@ def test_the_notes_glossary_comes_before_the_dictionary(built: tuple) -> None:
 
 def test_the_glossary_covers_the_english_words_of_a_chinese_note(built: tuple) -> None:
     index, tokenizer, sources = built
-    terms = tokenizer.terms("What is weight decay?")
+    question = "What is weight decay?"
+    terms = tokenizer.terms(question)
     settings = ReaderSettings(note_glossary=True)
-    expansion = expand_query(terms, index.bm25.vocabulary, settings, sources)
+    expansion = expand_query(question, terms, index.bm25.vocabulary, settings, sources)
     definition = next(
         sid for sid in range(len(index.snippets)) if "正则化" in index.snippets[sid].text
     )
@@ -60,18 +62,22 @@ def test_the_glossary_covers_the_english_words_of_a_chinese_note(built: tuple) -
     assert meter.coverage(terms + list(expansion.weights), [definition], expansion) == 1.0
 
 
-def test_a_chinese_question_is_not_widened_by_the_glossary(built: tuple) -> None:
+@pytest.mark.parametrize("question", ["weight decay 防止过拟合吗?", "weight decay 一般设多少?"])
+def test_a_chinese_question_is_not_widened_by_the_glossary(built: tuple, question: str) -> None:
+    """Even when its only Chinese words are stopwords: it is asked in the notes' words."""
     index, tokenizer, sources = built
-    terms = tokenizer.terms("weight decay 防止过拟合吗?")
-    expansion = expand_query(terms, index.bm25.vocabulary, ReaderSettings(), sources)
+    terms = tokenizer.terms(question)
+    expansion = expand_query(question, terms, index.bm25.vocabulary, ReaderSettings(), sources)
     assert "权重" not in expansion.weights
 
 
 def test_homophones_of_words_the_notes_lack_count_less(built: tuple) -> None:
     index, tokenizer, sources = built
-    terms = tokenizer.terms("检侧模型画出什么?")
+    question = "检侧模型画出什么?"
+    terms = tokenizer.terms(question)
     settings = ReaderSettings(homophone_weight=0.5)
-    expansion = expand_query(terms, index.bm25.vocabulary, settings, sources)
+    vocabulary = index.bm25.vocabulary
+    expansion = expand_query(question, terms, vocabulary, settings, sources)
     assert expansion.weights["检测"] == 0.5
-    off = expand_query(terms, index.bm25.vocabulary, ReaderSettings(homophone_weight=0), sources)
+    off = expand_query(question, terms, vocabulary, ReaderSettings(homophone_weight=0), sources)
     assert "检测" not in off.weights

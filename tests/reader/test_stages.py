@@ -52,9 +52,10 @@ def test_local_idf_prefers_the_sentence_with_the_rare_term(
         sid = SentenceScorer(index, weights).rank(question, terms, notes, ranker)[0][0]
         return index.snippets[sid].text
 
-    assert best(ReaderSettings(bigram_weight=1.0)).startswith("羽毛呈深灰黑色")
+    # Headings out of it: the title names the topic, the words local IDF weighs down.
+    assert best(ReaderSettings(bigram_weight=1.0, title_credit=0)).startswith("羽毛呈深灰黑色")
     # Without local IDF the topic name, in most sentences, wins over the colour.
-    plain = ReaderSettings(local_idf=False, char_weight=0.0, bigram_weight=1.0)
+    plain = ReaderSettings(local_idf=False, char_weight=0.0, bigram_weight=1.0, title_credit=0)
     assert not best(plain).startswith("羽毛呈深灰黑色")
 
 
@@ -70,3 +71,26 @@ def test_answer_type_breaks_a_tie(notes_folder: Make) -> None:
     assert index.snippets[ranked[0][0]].text == "模型的参数有 671B。"
     untyped = SentenceScorer(index, ReaderSettings(answer_type_weight=0.0))
     assert ranked[0][1] - untyped.rank(question, terms, notes, ranker)[0][1] == pytest.approx(0.2)
+
+
+def test_a_question_word_in_the_heading_path_earns_a_sentence_credit(notes_folder: Make) -> None:
+    """The sentence under "LoRA › Rank" never writes LoRA: the heading does for it."""
+    folder = notes_folder(
+        {
+            "lora.md": "# LoRA\n\nLoRA（Low-Rank Adaptation）是一种参数高效微调技术。\n\n"
+            "## Rank\n\n经验上，4或者8的rank通常能保持模型性能。\n",
+        }
+    )
+    index = build_index(folder, SETTINGS)
+    question = "LoRA 的 rank 一般设多少?"
+    terms = make_tokenizer(SETTINGS).terms(question)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    notes = ranker.top(terms, 3)
+
+    def scores(settings: ReaderSettings) -> dict[str, float]:
+        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
+        return {index.snippets[sid].text[:4]: score for sid, score in ranked}
+
+    without, credited = scores(ReaderSettings(title_credit=0)), scores(ReaderSettings())
+    assert credited["经验上，"] > without["经验上，"]
+    assert credited["LoRA"] == without["LoRA"]  # it holds both words itself
