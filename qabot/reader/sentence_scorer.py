@@ -11,14 +11,18 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
   expansion weight times, see :mod:`qabot.reader.expansion`);
 - ``char_weight`` × its character coverage: the same for the question's Chinese characters,
   weighed by local IDF, which bridges words written differently (颜色 and 黑色);
-- ``answer_type_weight`` when the question asks for a number or a date and the sentence has one;
+- ``title_credit`` × the share of the question's term weight that only its note's heading
+  path holds: headings name what the sentences under them are about;
+- ``answer_type_weight`` when the sentence gives the kind of answer the question asks
+  for (a number, a date, a reason, a definition of the word asked about);
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
 - minus ``restatement_penalty`` when the sentence cannot answer by itself: it adds
-  no term to the question's (it only repeats the question), it asks a
-  question itself (ends with ?), or it announces what follows (ends with a colon:
-  "公式如下：").
+  no term to the question's (it only repeats the question), it asks a question
+  itself (ends with ?, or an outline's "MHA为什么需要…" without one), it announces
+  what follows (ends with a colon: "公式如下：") and gives nothing asked, or it is a
+  label of a few words with no end mark ("应用 Softmax 函数").
 
 Example:
     >>> scorer = SentenceScorer(index, ReaderSettings(char_weight=1.0))  # doctest: +SKIP
@@ -39,11 +43,13 @@ from qabot.reader.answer_type import answer_type
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, is_bigram
 
-# A sentence that asks or announces rather than answers: it ends with ? or a colon.
+# A sentence that asks, announces or labels rather than answers.
 _UNANSWERING = re.compile(
     r"[?？:：]\s*$"
     # a question left without its question mark, as outlines write them
-    r"|^(?!.*[。！!；;.]\s*$).*(?:为什么|为何|如何|怎么|怎样|\bwhy\b|\bhow\b)",
+    r"|^(?!.*[。！!；;.]\s*$).*(?:为什么|为何|如何|怎么|怎样|\bwhy\b|\bhow\b)"
+    # a label, caption or outline step: a few words and no end mark
+    r"|^(?!.*[。！!；;.]\s*$).{1,15}$",
     re.IGNORECASE,
 )
 

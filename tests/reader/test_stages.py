@@ -94,3 +94,38 @@ def test_a_question_word_in_the_heading_path_earns_a_sentence_credit(notes_folde
     without, credited = scores(ReaderSettings(title_credit=0)), scores(ReaderSettings())
     assert credited["经验上，"] > without["经验上，"]
     assert credited["LoRA"] == without["LoRA"]  # it holds both words itself
+
+
+@pytest.mark.parametrize(
+    ("question", "label", "answer"),
+    [
+        (
+            "门控网络里 Softmax 做什么?",
+            "应用 Softmax 函数",
+            "门控网络用 Softmax 函数把分数变成概率。",
+        ),
+        (
+            "为什么会有 GQA?",
+            "MHA为什么需要继续发展出MQA和GQA",
+            "GQA 让一组头共享 KV，显存占用更小。",
+        ),
+        ("Softmax 是什么?", "Softmax 函数的公式如下：", "Softmax 函数把分数变成和为一的概率。"),
+    ],
+)
+def test_labels_questions_and_announcements_do_not_answer(
+    notes_folder: Make, question: str, label: str, answer: str
+) -> None:
+    """Each label adds words to the question's, yet cannot answer it by itself."""
+    folder = notes_folder({"a.md": f"# 笔记\n\n{label}\n\n{answer}\n"})
+    index = build_index(folder, SETTINGS)
+    terms = make_tokenizer(SETTINGS).terms(question)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    notes = ranker.top(terms, 3)
+
+    def scores(settings: ReaderSettings) -> dict[str, float]:
+        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
+        return {index.snippets[sid].text: score for sid, score in ranked}
+
+    penalized, plain = scores(ReaderSettings()), scores(ReaderSettings(restatement_penalty=0))
+    assert plain[label] - penalized[label] == pytest.approx(1.0)
+    assert plain[answer] == penalized[answer]
