@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qabot.schema import Citation
+from qabot.schema import Answer, Citation
 
 EXCERPT_CHARS = 60
+CODE_KINDS = frozenset({"code", "math"})
+"""Citation kinds that adapters show as code, verbatim and monospaced."""
 
 
 @dataclass(slots=True)
@@ -51,3 +53,8 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def is_code_answer(answer: Answer) -> bool:
+    """Whether the answer quotes a code block or a formula (its first citation's kind)."""
+    return bool(answer.citations) and answer.citations[0].kind in CODE_KINDS

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.syntax import Syntax
 
-from qabot.chat.citations import Place, by_place, excerpt
+from qabot.chat.citations import CODE_KINDS, Place, by_place, excerpt, is_code_answer
 from qabot.chat.feedback import HelpfulRate
 from qabot.chat.strings import Notice, Strings, notice_of
 from qabot.ingest.skipped import summarize_skipped
+from qabot.ingest.splitter import CODE_SPAN
 from qabot.schema import Answer, IndexStats
 
 
@@ -45,11 +47,14 @@ def render_answer(
                 console.print(strings.closest_topics.format(topics=topics), markup=False)
         return
     if answer.answer:
-        console.print(f"[bold yellow]{escape(answer.answer)}[/]")
+        if is_code_answer(answer):
+            console.print(_code(answer.answer))
+        else:
+            console.print(f"[bold yellow]{_marked(answer.answer)}[/]")
     for place in by_place(answer.citations):
         console.print(_place_line(place, strings), highlight=False)
         for citation in place.citations:
-            console.print(f"  [cyan][{citation.n}][/] {escape(excerpt(citation.text))}")
+            console.print(f"  [cyan][{citation.n}][/] {_marked(excerpt(citation.text))}")
     if more_hint and answer.has_more:
         console.print(strings.more_hint, style="dim", markup=False)
 
@@ -62,7 +67,12 @@ def render_sources(console: Console, answer: Answer | None, strings: Strings) ->
     for place in by_place(answer.citations):
         console.print(_place_line(place, strings), highlight=False)
         for citation in place.citations:
-            console.print(f"  [cyan][{citation.n}][/] “{escape(citation.text)}”", highlight=False)
+            if citation.kind in CODE_KINDS:
+                console.print(f"  [cyan][{citation.n}][/]")
+                console.print(_code(citation.text))
+            else:
+                quoted = f"  [cyan][{citation.n}][/] “{_marked(citation.text)}”"
+                console.print(quoted, highlight=False)
 
 
 def render_stats(
@@ -102,3 +112,20 @@ def _place_line(place: Place, strings: Strings) -> str:
     also = strings.also_in.format(places=", ".join(place.also_in)) if place.also_in else ""
     also = f"  [dim]({escape(also)})[/]" if also else ""
     return f"{escape(place.where)} — {escape(place.title)}{also}"
+
+
+def _marked(text: str) -> str:
+    """``text`` as rich markup: escaped, its inline code and maths shown as code."""
+    pieces: list[str] = []
+    end = 0
+    for span in CODE_SPAN.finditer(text):
+        pieces += [escape(text[end : span.start()]), f"[bold cyan]{escape(span.group())}[/]"]
+        end = span.end()
+    return "".join([*pieces, escape(text[end:])])
+
+
+def _code(text: str) -> Syntax:
+    """A code block or formula, highlighted by the language it looks like."""
+    return Syntax(
+        text, Syntax.guess_lexer("note", text), word_wrap=True, background_color="default"
+    )

@@ -23,12 +23,12 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’\"')）」』]*|(?<=[a-z0-
 _SOFT_BREAK = re.compile(r"[,，、:：]\s*|\s+")
 # After an end mark, the sentence goes on: "先行者（Respect！！！），否则…".
 _GOES_ON = re.compile(r"[ \t]*[,，、:：]")
+CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$")
+"""Inline code or maths, delimiters included, as clean note text keeps them."""
 # Spans no cut falls inside: inline code, maths, URLs (not their final punctuation)
 # and entities. Only looked for in texts holding one of _PROTECTED_HINTS.
 _PROTECTED = re.compile(
-    r"(`+).+?(?<!`)\1(?!`)"
-    r"|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$"
-    r"|https?://[^\s<>\"'，。；！？）】」]*[^\s<>\"'，。；！？）】」.,;:!?)]"
+    CODE_SPAN.pattern + r"|https?://[^\s<>\"'，。；！？）】」]*[^\s<>\"'，。；！？）】」.,;:!?)]"
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
 _PROTECTED_HINTS = ("`", "$", "://", "&")

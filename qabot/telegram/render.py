@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from qabot.chat.citations import Place, by_place, excerpt
+from qabot.chat.citations import CODE_KINDS, Place, by_place, excerpt, is_code_answer
 from qabot.chat.feedback import HelpfulRate
 from qabot.chat.strings import Notice, Strings, notice_of
+from qabot.ingest.splitter import CODE_SPAN
 from qabot.schema import Answer, IndexStats
 
 MESSAGE_LIMIT = 4096
@@ -31,14 +32,22 @@ MESSAGE_LIMIT = 4096
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A piece of text and the tags that wrap it, rendered as one unit if it fits."""
+    """A piece of text and the tags that wrap it, rendered as one unit if it fits.
+
+    With ``inline_code``, the text's inline code and maths (kept verbatim, delimiters
+    and all) are shown as code: a span cut in two when a block is split has lost a
+    delimiter, so it is shown plain, and tags stay balanced.
+    """
 
     text: str
     open_tags: str = ""
     close_tags: str = ""
+    inline_code: bool = False
 
     def html(self, text: str | None = None) -> str:
         body = escape(self.text if text is None else text, quote=False)
+        if self.inline_code:
+            body = CODE_SPAN.sub(r"<code>\g<0></code>", body)
         return f"{self.open_tags}{body}{self.close_tags}"
 
 
@@ -60,12 +69,17 @@ def render_answer(
                 blocks.append(Block(strings.closest_topics.format(topics=topics)))
         return pack(blocks, limit)
     if answer.answer:
-        blocks.append(Block(answer.answer, "<b>", "</b>"))
+        if is_code_answer(answer):
+            blocks.append(Block(answer.answer, "<pre>", "</pre>"))
+        else:
+            blocks.append(Block(answer.answer, "<b>", "</b>", inline_code=True))
     if answer.citations:
         blocks.append(Block(strings.sources, "<i>", "</i>"))
         for place in by_place(answer.citations):
             blocks.append(Block(_place_line(place, strings)))
-            blocks.extend(Block(f"  [{c.n}] {excerpt(c.text)}") for c in place.citations)
+            blocks.extend(
+                Block(f"  [{c.n}] {excerpt(c.text)}", inline_code=True) for c in place.citations
+            )
     return pack(blocks, limit)
 
 
@@ -75,7 +89,12 @@ def render_sources(answer: Answer, strings: Strings, limit: int = MESSAGE_LIMIT)
     for place in by_place(answer.citations):
         blocks.append(Block(_place_line(place, strings), "<b>", "</b>"))
         for citation in place.citations:
-            blocks.append(Block(f"[{citation.n}] {citation.text}", "<blockquote>", "</blockquote>"))
+            if citation.kind in CODE_KINDS:
+                blocks.append(Block(f"[{citation.n}]"))
+                blocks.append(Block(citation.text, "<pre>", "</pre>"))
+            else:
+                quoted = f"[{citation.n}] {citation.text}"
+                blocks.append(Block(quoted, "<blockquote>", "</blockquote>", inline_code=True))
     return pack(blocks or [Block(strings.no_sources)], limit)
 
 

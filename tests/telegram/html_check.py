@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from qabot.telegram.render import MESSAGE_LIMIT, utf16_len
 
-ALLOWED_TAGS = {"b", "i", "blockquote"}
+ALLOWED_TAGS = {"b", "i", "blockquote", "code", "pre"}
 
 
 class _Balance(HTMLParser):

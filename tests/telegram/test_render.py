@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from html_check import check_html
 
@@ -101,3 +103,26 @@ def test_length_is_measured_in_utf16_code_units_as_telegram_does(astral: str) ->
     messages = render_answer(Answer("q", text, False, [citation(1, text)]), EN)
     assert all(utf16_len(message) <= MESSAGE_LIMIT for message in messages)
     assert text in "".join(check_html(message) for message in messages)
+
+
+def test_inline_code_and_maths_show_as_code_and_code_answers_as_pre() -> None:
+    text = "设置 `lora_alpha=16`，且 $\\beta_1 = 0.9$ 时 a < b。"
+    (message,) = render_answer(Answer("q", text, False, [citation(1, text)]), EN)
+    assert "<code>`lora_alpha=16`</code>" in message
+    assert "<code>$\\beta_1 = 0.9$</code>" in message and "a &lt; b" in message
+    assert text in check_html(message)
+    code = "def f(x):\n    return x < 1"
+    block = citation(1, code)
+    block = dataclasses.replace(block, kind="code")
+    (message,) = render_answer(Answer("q", code, False, [block]), EN)
+    assert "<pre>def f(x):\n    return x &lt; 1</pre>" in message
+    (full,) = render_sources(Answer("q", code, False, [block]), EN)
+    assert "<pre>def f(x):" in full and code in check_html(full)
+
+
+def test_a_code_span_cut_between_messages_is_shown_plain() -> None:
+    text = "前言" * 30 + "`" + "x" * 200 + "`"
+    messages = render_answer(Answer("q", text, False, []), EN, limit=120)
+    assert len(messages) > 1
+    assert all(m.count("<code>") == m.count("</code>") for m in messages)
+    assert text == "".join(check_html(m) for m in messages).replace("\n", "")
