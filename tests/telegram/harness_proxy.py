@@ -33,9 +33,12 @@ import enum
 import itertools
 import json
 import re
+import select
+import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -304,15 +307,21 @@ class TelegramProxy:
             raise
 
     def _get_updates(
-        self, token: str, path: str, body: bytes, content_type: str, params: dict[str, Any]
+        self,
+        token: str,
+        path: str,
+        body: bytes,
+        content_type: str,
+        params: dict[str, Any],
+        client_gone: Callable[[], bool],
     ) -> httpx.Response:
         try:
             requested = float(params.get("timeout") or 0)
         except (TypeError, ValueError):
             requested = 0.0
         deadline = time.monotonic() + min(requested, self.hold_get_updates)
+        response = self._forward("POST", path, body, content_type)
         while True:
-            response = self._forward("POST", path, body, content_type)
             if (
                 response.status_code != 200
                 or response.json().get("result")
@@ -320,8 +329,11 @@ class TelegramProxy:
                 or time.monotonic() >= deadline
             ):
                 return response
-            if self._stopping.wait(0.05):
+            # The emulator marks what it returns read: a bot that stopped waiting (shut
+            # down) must not take the next update with it, as Telegram would not.
+            if self._stopping.wait(0.05) or client_gone():
                 return response
+            response = self._forward("POST", path, body, content_type)
 
 
 def _api_error(
@@ -401,7 +413,9 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
         ) -> None:
             path = f"/bot{token}/{method}"
             if method == "getUpdates":
-                response = proxy._get_updates(token, path, body, content_type, params)
+                response = proxy._get_updates(
+                    token, path, body, content_type, params, self._client_gone
+                )
             else:
                 response = proxy._forward("POST", path, body, content_type)
             try:
@@ -421,6 +435,14 @@ def _make_handler(proxy: TelegramProxy) -> type[BaseHTTPRequestHandler]:
                     method, token, params, payload.get("result")
                 )
             self._send_json(200, payload)
+
+        def _client_gone(self) -> bool:
+            """Whether the client closed its connection while its call was held."""
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            try:
+                return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                return True
 
         def _send_fault(self, fault: _Fault) -> None:
             if fault.kind is FaultKind.MALFORMED_JSON:
