@@ -75,6 +75,10 @@ class IngestSettings(_Section):
     # Char 3-gram Jaccard similarity at or above which two snippets count as one.
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
 
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
 
 class TokenizerSettings(_Section):
     """How text becomes BM25 terms; the same for notes and questions."""

@@ -94,23 +94,24 @@ class StringIndex(Mapping[str, int]):
             view[slot] = row
         return cls(strings, slots, count)
 
-    def lookup(self, keys: Iterable[str]) -> list[int | None]:
-        """The row of each key, or ``None`` for a key not indexed."""
+    def row(self, key: str) -> int | None:
+        """The row of ``key``, or ``None`` if it is not indexed."""
         slots, offsets, text = self._slots, self._offsets, self._text
         mask = len(slots) - 1
-        found: list[int | None] = []
-        for key in keys:
-            encoded = key.encode()
-            slot = zlib.crc32(encoded) & mask
+        encoded = key.encode()
+        slot = zlib.crc32(encoded) & mask
+        row = slots[slot]
+        while row >= 0 and text[offsets[row] : offsets[row + 1]] != encoded:
+            slot = (slot + 1) & mask
             row = slots[slot]
-            while row >= 0 and text[offsets[row] : offsets[row + 1]] != encoded:
-                slot = (slot + 1) & mask
-                row = slots[slot]
-            found.append(row if row >= 0 else None)
-        return found
+        return row if row >= 0 else None
+
+    def lookup(self, keys: Iterable[str]) -> list[int | None]:
+        """The row of each key, or ``None`` for a key not indexed."""
+        return [self.row(key) for key in keys]
 
     def __getitem__(self, key: str) -> int:
-        row = self.lookup([key])[0]
+        row = self.row(key)
         if row is None:
             raise KeyError(key)
         return row

@@ -28,12 +28,15 @@ import numpy as np
 from qabot.arrays import TermNumbering
 from qabot.build.worker_lifetime import die_with_parent
 from qabot.config import Settings
-from qabot.store.jieba_cache import make_tokenizer
+from qabot.store.jieba_cache import make_tokenizer, use_a_dict
 from qabot.tokenizer import Tokenizer
 
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` texts while tokenizing."""
 
+# From this many characters jieba's words are worth a dict (0.2 s to make; each of the
+# few lookups a character costs then takes 0.1 µs instead of 1.5 µs).
+DICT_FROM_CHARS = 50_000
 # Below this many characters to tokenize (about 10 s on one core) one process is faster.
 PARALLEL_FROM_CHARS = 1_000_000
 # Characters per task: big enough to amortize pickling, small enough to balance cores.
@@ -55,7 +58,10 @@ def tokenize(
     chunks = list(_chunks(texts, _CHUNK_CHARS, cores))
     report = _Report(chunks, progress)
     numbers = _Numbers()
-    if cores > 1 and len(chunks) > 1 and sum(map(len, texts)) >= PARALLEL_FROM_CHARS:
+    characters = sum(map(len, texts))
+    if characters >= DICT_FROM_CHARS:
+        use_a_dict()  # before any worker forks: they share it
+    if cores > 1 and len(chunks) > 1 and characters >= PARALLEL_FROM_CHARS:
         results = _on_every_core(
             chunks, settings, tokenizer, numbers, min(cores, len(chunks)), report
         )
@@ -252,6 +258,7 @@ def _start_worker(parent_pid: int, source: Tokenizer | dict) -> None:
     die_with_parent(parent_pid)
     if isinstance(source, dict):
         source = make_tokenizer(Settings.model_validate(source))
+        use_a_dict()
     _worker_tokenizer = source
     _worker_numbering = TermNumbering()
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qabot.config import Settings
-from qabot.ingest.discovery import FoundFile
-from qabot.ingest.loader import NoteLoader
-from qabot.ingest.reading import NoteFileRefused
+from qabot.ingest.discovery import FoundFile, NoteFinder
+from qabot.ingest.reading import NoteFileRefused, read_note_bytes
 from qabot.store.key import code_version, digest
 
 
@@ -46,13 +45,15 @@ class ScannedFolder:
 def scan(folder: Path, settings: Settings) -> ScannedFolder:
     """Every note file below ``folder``, read and keyed by its content; raises
     :class:`~qabot.ingest.loader.NotesFolderError` if there is none."""
-    loader = NoteLoader.from_settings(settings.ingest)
+    ingest = settings.ingest
     shaping = part_settings_key(settings)
-    listing = loader.find(folder)
+    listing = NoteFinder(ingest.extensions, ingest.ignore, ingest.follow_symlinks_outside).find(
+        folder
+    )
     files = [NoteFile(skipped.source, error=skipped.reason) for skipped in listing.skipped]
     for found in listing.files:
         try:
-            data = loader.read_bytes(found)
+            data = read(found, settings)
         except NoteFileRefused as error:
             files.append(NoteFile(found.source, found, error=str(error)))
             continue
@@ -65,6 +66,12 @@ def scan(folder: Path, settings: Settings) -> ScannedFolder:
         key = digest(shaping, suffix, hashlib.sha256(data).hexdigest())
         files.append(NoteFile(found.source, found, key, data))
     return ScannedFolder(files, listing.ignored)
+
+
+def read(found: FoundFile, settings: Settings) -> bytes:
+    """A found file's bytes; raises ``NoteFileRefused`` (too large, not a regular file,
+    swapped since it was found) or ``OSError``."""
+    return read_note_bytes(found.path, settings.ingest.max_file_bytes, found.identity)
 
 
 def part_settings_key(settings: Settings) -> str:

@@ -26,7 +26,7 @@ from qabot.cli.render import render_answer, render_stats
 from qabot.cli.repl import Repl, line_reader
 from qabot.config import DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
 from qabot.eval.errors import EvalInputError
-from qabot.ingest.loader import NotesFolderError
+from qabot.ingest.discovery import NotesFolderError
 from qabot.pipeline import QAPipeline
 from qabot.schema import Answer
 

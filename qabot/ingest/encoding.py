@@ -14,8 +14,6 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from charset_normalizer import from_bytes
-
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -65,6 +63,9 @@ def decode_note_bytes(data: bytes) -> DecodedText:
     replaced = lenient.count("\ufffd")
     if replaced <= max(1, len(data) * _MAX_BAD_UTF8_SHARE):
         return DecodedText(lenient, "utf-8", replaced)
+    # Imported here: the last resort, and ~50 ms of every start that never needs it.
+    from charset_normalizer import from_bytes
+
     guess = from_bytes(data).best()
     if guess is None or guess.encoding is None:
         raise UndecodableError("not text in any known encoding")

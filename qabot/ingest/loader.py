@@ -64,7 +64,7 @@ class NoteLoader:
         return cls(
             ingest.extensions,
             ingest.boilerplate_patterns,
-            max_file_bytes=int(ingest.max_file_mb * 2**20),
+            max_file_bytes=ingest.max_file_bytes,
             max_note_chars=ingest.max_note_chars,
             ignore=ingest.ignore,
             follow_symlinks_outside=ingest.follow_symlinks_outside,

