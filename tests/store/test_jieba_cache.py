@@ -9,7 +9,12 @@ from pathlib import Path
 import jieba
 import pytest
 
-from qabot.store.jieba_cache import load_jieba_dictionary, save_jieba_dictionary
+from qabot.store.jieba_cache import (
+    SavedFrequencies,
+    load_jieba_dictionary,
+    save_jieba_dictionary,
+    use_a_dict,
+)
 
 
 def test_jieba_dictionary_from_the_cache_is_jiebas_own(
@@ -66,3 +71,20 @@ def test_an_unwritable_cache_is_reported_in_one_line(
     assert len(caplog.records) == 1
     assert "could not be rebuilt: [Errno 13] Permission denied" in caplog.text
     assert fresh.lcut("梯度检查点") == jieba.lcut("梯度检查点")  # jieba's own, still working
+
+
+def test_the_saved_dictionary_answers_lookups_until_a_dict_is_worth_making(
+    tmp_path: Path,
+) -> None:
+    jieba.dt.check_initialized()
+    save_jieba_dictionary(tmp_path)
+    fresh = jieba.Tokenizer()
+    assert load_jieba_dictionary(tmp_path, fresh)
+    saved = fresh.FREQ
+    assert isinstance(saved, SavedFrequencies)  # no dict of 500k words made to open it
+    assert saved.get("检查点") == jieba.dt.FREQ["检查点"] and saved.get("不是一个词") is None
+    fresh.add_word("梯度检查点", 50)  # jieba's own API still works on it
+    assert fresh.lcut("梯度检查点很省显存") == ["梯度检查点", "很省", "显存"]
+    use_a_dict(fresh)
+    assert type(fresh.FREQ) is dict and saved == fresh.FREQ
+    assert fresh.FREQ["梯度检查点"] == 50
