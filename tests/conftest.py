@@ -30,6 +30,28 @@ def seeds_pipeline() -> QAPipeline:
     return QAPipeline.from_settings(Settings(notes_dir=SEEDS))
 
 
+SMALL_NOTES = (
+    "AdamW 把权重衰减从梯度更新中解耦出来。它因此在大模型训练里成了默认优化器。\n"
+    "梯度检查点只保存部分激活值。反向传播时重新计算其余激活值。这样用计算换显存。\n"
+    "学习率预热让训练开始时学习率逐步增大。\n"
+)
+
+
+@pytest.fixture
+def small_notes() -> str:
+    """Three lines of notes: AdamW, gradient checkpointing, warm-up."""
+    return SMALL_NOTES
+
+
+@pytest.fixture
+def small_pipeline(notes_folder: Callable[[dict[str, str | bytes]], Path]) -> QAPipeline:
+    """A pipeline over the small notes, and a copy of them one line further down."""
+    folder = notes_folder(
+        {"a.txt": SMALL_NOTES, "copy.txt": "别的笔记放在第一行。\n" + SMALL_NOTES}
+    )
+    return QAPipeline.from_settings(Settings(notes_dir=folder, index={"cache": False}))
+
+
 @pytest.fixture
 def notes_folder(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     """Write ``{relative path: text or bytes}`` under a fresh folder and return it."""

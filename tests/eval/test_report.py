@@ -11,24 +11,12 @@ from qabot.pipeline import QAPipeline
 
 Make = Callable[[dict[str, str | bytes]], Path]
 
-NOTES = (
-    "AdamW 把权重衰减从梯度更新中解耦出来。它因此在大模型训练里成了默认优化器。\n"
-    "梯度检查点只保存部分激活值。反向传播时重新计算其余激活值。这样用计算换显存。\n"
-    "学习率预热让训练开始时学习率逐步增大。\n"
-)
-
-
-@pytest.fixture
-def pipeline(notes_folder: Make) -> QAPipeline:
-    folder = notes_folder({"a.txt": NOTES, "copy.txt": "另一条笔记。\n" + NOTES})
-    return QAPipeline.from_settings(Settings(notes_dir=folder, index={"cache": False}))
-
 
 def asked(*questions: Question) -> LoadedQuestions:
     return LoadedQuestions(list(questions), problems=["x.jsonl:9: bad; line skipped"])
 
 
-def test_measures_note_answer_and_abstentions(pipeline: QAPipeline) -> None:
+def test_measures_note_answer_and_abstentions(small_pipeline: QAPipeline) -> None:
     q = "梯度检查点保存什么?"
     report = evaluate(
         asked(
@@ -39,7 +27,7 @@ def test_measures_note_answer_and_abstentions(pipeline: QAPipeline) -> None:
             Question("4", "红烧肉怎么做?", kind="offtopic"),
             Question("5", "AdamW 解耦了什么?", kind="offtopic"),
         ),
-        pipeline,
+        small_pipeline,
     )
     records = report.records
     assert [r["note_at_1"] for r in records[:3]] == [True, True, False]
@@ -59,13 +47,13 @@ def test_measures_note_answer_and_abstentions(pipeline: QAPipeline) -> None:
     assert report.kinds["offtopic"].abstain_accuracy == 0.5
 
 
-def test_the_report_prints_and_saves_every_kind(pipeline: QAPipeline) -> None:
+def test_the_report_prints_and_saves_every_kind(small_pipeline: QAPipeline) -> None:
     report = evaluate(
         asked(
             Question("1", "梯度检查点保存什么?", ("部分激活值",), ("a.txt:2",), "fact"),
             Question("2", "红烧肉怎么做?", kind="offtopic"),
         ),
-        pipeline,
+        small_pipeline,
     )
     lines = report.lines()
     assert "note@1           1.000" in lines and "answer@1         1.000" in lines

@@ -1,52 +1,40 @@
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from qabot.config import Settings
 from qabot.pipeline import QAPipeline
 
 Make = Callable[[dict[str, str | bytes]], Path]
 
-NOTES = (
-    "AdamW 把权重衰减从梯度更新中解耦出来。它因此在大模型训练里成了默认优化器。\n"
-    "梯度检查点只保存部分激活值。反向传播时重新计算其余激活值。这样用计算换显存。\n"
-    "学习率预热让训练开始时学习率逐步增大。\n"
-)
 
-
-@pytest.fixture
-def pipeline(notes_folder: Make) -> QAPipeline:
-    folder = notes_folder({"a.txt": NOTES, "copy.txt": "别的笔记放在第一行。\n" + NOTES})
-    return QAPipeline.from_settings(Settings(notes_dir=folder))
-
-
-def test_answer_is_a_verbatim_sentence_with_all_its_places(pipeline: QAPipeline) -> None:
-    answer = pipeline.ask("梯度检查点保存什么？")
+def test_answer_is_a_verbatim_sentence_with_all_its_places(small_pipeline: QAPipeline) -> None:
+    answer = small_pipeline.ask("梯度检查点保存什么？")
     assert not answer.abstained
     assert answer.answer.startswith("梯度检查点只保存部分激活值。")
     first = answer.citations[0]
     assert (first.source, first.line, first.also_in) == ("a.txt", 2, ["copy.txt:3"])
-    text = (pipeline.index.folder / first.source).read_text(encoding="utf-8")
+    text = (small_pipeline.index.folder / first.source).read_text(encoding="utf-8")
     assert text[first.start : first.end] == first.text
 
 
-def test_next_sentence_joins_when_it_covers_missing_terms(pipeline: QAPipeline) -> None:
-    answer = pipeline.ask("梯度检查点 重新计算")
+def test_next_sentence_joins_when_it_covers_missing_terms(small_pipeline: QAPipeline) -> None:
+    answer = small_pipeline.ask("梯度检查点 重新计算")
     assert answer.answer == "梯度检查点只保存部分激活值。 反向传播时重新计算其余激活值。"
     assert [c.n for c in answer.citations] == [1, 2, 3]
 
 
-def test_abstains_when_terms_are_missing_and_names_closest_topics(pipeline: QAPipeline) -> None:
-    answer = pipeline.ask("学习率衰减和红烧肉做法")
+def test_abstains_when_terms_are_missing_and_names_closest_topics(
+    small_pipeline: QAPipeline,
+) -> None:
+    answer = small_pipeline.ask("学习率衰减和红烧肉做法")
     assert answer.abstained
     assert answer.answer == ""
     assert answer.citations == []
     assert answer.closest_topics[0] == "学习率预热让训练开始时学习率逐步增大"
 
 
-def test_coverage_threshold_is_configurable(notes_folder: Make) -> None:
-    folder = notes_folder({"a.txt": NOTES})
+def test_coverage_threshold_is_configurable(notes_folder: Make, small_notes: str) -> None:
+    folder = notes_folder({"a.txt": small_notes})
     strict = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"min_coverage": 1.0}))
     loose = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"min_coverage": 0.1}))
     question = "AdamW 和 LAMB 谁更好"
@@ -54,16 +42,18 @@ def test_coverage_threshold_is_configurable(notes_folder: Make) -> None:
     assert not loose.ask(question).abstained
 
 
-def test_pages_continue_the_ranking_without_repeats(pipeline: QAPipeline) -> None:
-    first = pipeline.ask("训练 学习率 激活值 AdamW")
+def test_pages_continue_the_ranking_without_repeats(small_pipeline: QAPipeline) -> None:
+    first = small_pipeline.ask("训练 学习率 激活值 AdamW")
     assert first.has_more
-    second = pipeline.ask("训练 学习率 激活值 AdamW", page=1)
+    second = small_pipeline.ask("训练 学习率 激活值 AdamW", page=1)
     assert second.citations[0].n == len(first.citations) + 1
     assert not {c.text for c in first.citations} & {c.text for c in second.citations}
 
 
-def test_a_runner_up_of_the_note_that_scores_as_well_joins(notes_folder: Make) -> None:
-    folder = notes_folder({"a.txt": NOTES})
+def test_a_runner_up_of_the_note_that_scores_as_well_joins(
+    notes_folder: Make, small_notes: str
+) -> None:
+    folder = notes_folder({"a.txt": small_notes})
     question = "激活值"  # both sentences of the 梯度检查点 note hold it
     first, second = "梯度检查点只保存部分激活值。", "反向传播时重新计算其余激活值。"
     alone = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"runner_up_margin": 0}))
@@ -73,9 +63,9 @@ def test_a_runner_up_of_the_note_that_scores_as_well_joins(notes_folder: Make) -
 
 
 def test_an_english_question_finds_chinese_notes_through_translations(
-    notes_folder: Make,
+    notes_folder: Make, small_notes: str
 ) -> None:
-    notes = "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。\n" + NOTES
+    notes = "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。\n" + small_notes
     folder = notes_folder({"a.txt": notes})
     question = "Where did Rosenblatt build the perceptron in hardware?"
     plain = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"translations": 0}))
@@ -84,18 +74,18 @@ def test_an_english_question_finds_chinese_notes_through_translations(
     assert answer.answer == "感知机 (Perceptron) 1957 年,罗森布拉特用硬件建造了感知机。"
 
 
-def test_a_translation_alone_never_carries_an_answer(notes_folder: Make) -> None:
+def test_a_translation_alone_never_carries_an_answer(notes_folder: Make, small_notes: str) -> None:
     # CC-CEDICT glosses 本钱 as "capital": the dictionary finds this note, but no word
     # of the question but through a translation.
-    notes = "创业的本钱来自家人。投资人也出了一部分钱。\n" + NOTES
+    notes = "创业的本钱来自家人。投资人也出了一部分钱。\n" + small_notes
     folder = notes_folder({"a.txt": notes})
     pipeline = QAPipeline.from_settings(Settings(notes_dir=folder))
     assert pipeline.ask("What is the capital of Australia?").abstained
     assert not pipeline.ask("创业的本钱来自哪里?").abstained
 
 
-def test_a_homophone_typo_finds_the_word_meant(notes_folder: Make) -> None:
-    notes = "检测模型在图像上画出边界框。\n" + NOTES
+def test_a_homophone_typo_finds_the_word_meant(notes_folder: Make, small_notes: str) -> None:
+    notes = "检测模型在图像上画出边界框。\n" + small_notes
     folder = notes_folder({"a.txt": notes})
     question = "检侧是什么?"
     plain = QAPipeline.from_settings(Settings(notes_dir=folder, reader={"homophone_weight": 0}))
