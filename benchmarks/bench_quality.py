@@ -63,6 +63,7 @@ BASELINE: dict[str, Any] = {
         "note_glossary": False,
         "dictionary_weight": 1.0,
         "homophone_weight": 0.0,
+        "title_credit": 0.0,
     },
 }
 # Two stages with nothing but the note score and global-IDF term coverage.
@@ -107,6 +108,7 @@ _DICTIONARY = _merge(_GLOSSARY, reader={"dictionary_weight": 0.75})
 _HOMOPHONES = _merge(_DICTIONARY, reader={"homophone_weight": 0.5})
 _RESTATE = _merge(_HOMOPHONES, reader={"restatement_penalty": 1.0})
 _PARAGRAPHS = _merge(_RESTATE, reader={"candidate_notes": 10, "title_repeats": 2})
+_HEADINGS = _merge(_PARAGRAPHS, reader={"title_credit": 0.3})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -159,7 +161,13 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         _RESTATE,
     ),
     ("+paragraphs", "10 candidate notes, title words twice", _PARAGRAPHS),
-    ("chosen", "the shipped defaults (= +paragraphs)", {}),
+    (
+        "+headings",
+        "a word only in a sentence's heading path earns it 0.3 of the word",
+        _HEADINGS,
+    ),
+    ("chosen", "the shipped defaults (= +headings)", {}),
+    ("title-credit=0.5", "chosen, title_credit 0.5", {"reader": {"title_credit": 0.5}}),
     ("translate×3", "chosen, up to 3 translations per word", {"reader": {"translations": 3}}),
     ("dictionary=0.5", "chosen, dictionary_weight 0.5", {"reader": {"dictionary_weight": 0.5}}),
     ("dictionary=1", "chosen, dictionary_weight 1", {"reader": {"dictionary_weight": 1.0}}),
