@@ -1,15 +1,21 @@
-"""Retrieval speed at 10k, 100k and 1M snippets: qabot against rank-bm25, bm25s and tantivy.
+"""Retrieval speed at 10k, 100k and 1M snippets: qabot side by side with its peers.
 
 Corpora come from CMRC 2018 dev (see ``corpus.py``: the real sentences, then
-synthetic variants of them). For each size, in one run, it measures qabot's cold
-index build (time, tokenization throughput, peak RSS, size on disk), its warm start,
-retrieval latency (top 10) and full-question latency over CMRC questions, and
-``qabot ask`` wall time against ``python -c "import jieba; jieba.initialize()"``; and
-the same build and retrieval figures for each peer (``peers.py``), over qabot's tokens.
-It writes ``docs/performance.md`` with every ratio computed within the run.
+synthetic variants of them). For each size, in one run, it measures:
 
-Each measurement runs in a fresh child process, so each peak RSS is its own. The
-code measured is a copy of ``qabot/`` and ``benchmarks/`` taken at the start, so edits
+- the cold build from raw notes, in a fresh child process each (time, tokenizing
+  throughput, peak RSS, size on disk): qabot today, and qabot at 8409044, the
+  baseline issue 14 is measured against, alternating;
+- side by side in one process (``child_side_by_side``): each system built from
+  qabot's tokens (``peers.py``: rank-bm25, bm25s on numba, tantivy, and qabot's own
+  matrix, today's and the baseline's), then every question put to every system in
+  turn, in a rotating order, over :data:`ROUNDS` rounds; p50, p95 and p99 per system;
+- full questions (``QAPipeline.ask``), warm start and the process's RSS, in a child;
+- ``qabot ask`` wall time against ``python -c "import jieba; jieba.initialize()"``,
+  interleaved; and tokenizing throughput.
+
+It writes ``docs/performance.md`` with every ratio computed within the run. The code
+measured is a copy of ``qabot/`` and ``benchmarks/`` taken at the start, so edits
 made while it runs don't invalidate its caches. Results are kept in
 ``WORK/results.json`` as they come; ``--report`` rewrites the page from them.
 
@@ -22,9 +28,11 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -32,18 +40,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from qabot.store.pool import available_cores
 from report import write_report
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SIZES = (10_000, 100_000, 1_000_000)
+BASELINE_COMMIT = "8409044"
 QUERIES = 2000
-# rank-bm25 scores every document in Python: a sample of questions is enough.
-RANK_BM25_QUERIES = {10_000: 1000, 100_000: 100, 1_000_000: 20}
+ROUNDS = 3
+# rank-bm25 scores every document in Python: a sample of questions per round is enough.
+RANK_BM25_QUERIES = {10_000: 100, 100_000: 20, 1_000_000: 5}
 ASK_ROUNDS = 7
 # At 1M a `qabot ask` takes long enough that a few runs give a steady median.
 ASK_ROUNDS_AT = {1_000_000: 3}
@@ -51,9 +61,11 @@ ASK_ROUNDS_AT = {1_000_000: 3}
 TOKENIZE_SAMPLE_CHARS = 1_500_000
 # Alternating runs of each tokenizer; the fastest counts.
 TOKENIZE_ROUNDS = 5
-BASELINE = [sys.executable, "-c", "import jieba; jieba.initialize()"]
+SEEDS_FOUND = "AdamW 和 Adam 有什么区别?"
+SEEDS_MISSING = "What is the capital of Australia?"
+JIEBA_INIT = [sys.executable, "-c", "import jieba; jieba.initialize()"]
 # What --redo can measure again: the child, and where its results go.
-REDO = {"tokenize": "tokenize", "build": "qabot_build"}
+REDO = {"tokenize": "tokenize", "side": "side_by_side"}
 
 
 def main() -> None:
@@ -81,13 +93,13 @@ def main() -> None:
 
 
 def run(work: Path, sizes: list[int], results_file: Path) -> None:
-    source = _snapshot(work)
+    source, baseline = _snapshot(work), _baseline(work)
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     results["machine"] = machine()
     results["started"] = time.strftime("%Y-%m-%d %H:%M:%S")
 
-    def child(*task: str) -> dict:
-        return _child(work, source, *task)
+    def child(*task: str, code: Path = source) -> dict:
+        return _child(work, source, code, *task)
 
     def save() -> None:
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -95,19 +107,20 @@ def run(work: Path, sizes: list[int], results_file: Path) -> None:
         results_file.write_text(json.dumps(results, indent=1))
 
     results["queries"] = child("queries")
+    results["ask_seeds"] = ask_seeds_wall_time(work, source)
     for size in sizes:
         entry = results[str(size)] = {}
         entry["corpus"] = child("corpus", str(size))
-        entry["qabot_build"] = child("build", str(size))
+        # Alternating, so a change in the machine's load falls on both.
+        entry["baseline_build"] = child("build", str(size), "baseline", code=baseline / "plain")
+        entry["qabot_build"] = child("build", str(size), "today")
+        save()
+        entry["side_by_side"] = child("side", str(size))
         save()
         entry["qabot_serve"] = child("serve", str(size), "plain")
+        entry["qabot_reader"] = child("serve", str(size), "notes")
         entry["ask"] = ask_wall_time(work, size, source)
         entry["tokenize"] = child("tokenize", str(size))
-        save()
-        for peer in ("rank-bm25", "bm25s", "tantivy"):
-            entry[peer] = child("peer", peer, str(size))
-            save()
-        entry["qabot_reader"] = child("serve", str(size), "notes")
         save()
 
 
@@ -116,7 +129,7 @@ def redo(work: Path, sizes: list[int], results_file: Path, name: str) -> None:
     source = _snapshot(work)
     results = json.loads(results_file.read_text())
     for size in sizes:
-        entry = _child(work, source, name, str(size))
+        entry = _child(work, source, source, name, str(size))
         entry["measured"] = time.strftime("%Y-%m-%d %H:%M:%S")
         entry["load"] = os.getloadavg()
         results[str(size)][REDO[name]] = entry
@@ -132,18 +145,40 @@ def _snapshot(work: Path) -> Path:
     return source
 
 
-def _child(work: Path, source: Path, *task: str) -> dict:
+def _baseline(work: Path) -> Path:
+    """The baseline commit's ``qabot/``, twice: as it is (``plain/qabot``, for its cold
+    build) and renamed ``qabot_baseline`` (``renamed/``), to load beside today's code."""
+    folder = work / "baseline"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "plain").mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", BASELINE_COMMIT, "qabot"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder / "plain")], input=archive, check=True)
+    renamed = folder / "renamed" / "qabot_baseline"
+    shutil.copytree(folder / "plain" / "qabot", renamed)
+    for path in renamed.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\bqabot(?=[. ])", "qabot_baseline", text), encoding="utf-8")
+    return folder
+
+
+def _child(work: Path, source: Path, code: Path, *task: str) -> dict:
+    """Runs ``task`` in a fresh process over ``code`` (a folder holding a ``qabot/``)."""
     script = source / "benchmarks" / "bench_retrieval.py"
     command = [sys.executable, str(script), "--work", str(work), "--child", *task]
     log(" ".join(task))
-    done = subprocess.run(command, env=_env(source), capture_output=True, text=True)
+    path = [code, source / "benchmarks", work / "baseline" / "renamed"]
+    done = subprocess.run(command, env=_env(path), capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{task}: {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def ask_wall_time(work: Path, size: int, source: Path) -> dict:
-    """Median wall times of ``qabot ask`` (warm cache) and jieba's initialize, interleaved.
+    """``qabot ask`` over the corpus (warm cache) and jieba's initialize, interleaved.
 
     ``ask`` is the default reader; ``ask_plain`` has ``reader.candidate_notes = 0``, the
     reader without its note ranking.
@@ -151,22 +186,42 @@ def ask_wall_time(work: Path, size: int, source: Path) -> dict:
     question = json.loads((work / "queries.json").read_text())["questions"][0]
     folder = work / f"notes-{size}"
     ask = [sys.executable, "-m", "qabot", "ask", "--json", "--notes", str(folder), question]
-    plain = _env(source) | {"QABOT_READER__CANDIDATE_NOTES": "0"}
+    env = _env([source])
     commands = {
-        "ask_plain": (ask, plain),
-        "ask": (ask, _env(source)),
-        "jieba": (BASELINE, _env(source)),
+        "ask_plain": (ask, env | {"QABOT_READER__CANDIDATE_NOTES": "0"}),
+        "ask": (ask, env),
+        "jieba": (JIEBA_INIT, env),
     }
+    return _wall_times(commands, ASK_ROUNDS_AT.get(size, ASK_ROUNDS), _run_dir(work, size, "today"))
+
+
+def ask_seeds_wall_time(work: Path, source: Path) -> dict:
+    """One-shot ``qabot ask`` over the bundled seeds, run where the README runs it (the
+    repository), with a question they answer and one they don't (an English question,
+    which also looks its words up in CC-CEDICT), against jieba's initialize."""
+    env = _env([source]) | {"QABOT_INDEX__CACHE_DIR": str(work / "run-seeds")}
+    ask = [sys.executable, "-m", "qabot", "ask", "--json"]
+    commands = {
+        "ask_found": ([*ask, SEEDS_FOUND], env),
+        "ask_missing": ([*ask, SEEDS_MISSING], env),
+        "jieba": (JIEBA_INIT, env),
+    }
+    return _wall_times(commands, ASK_ROUNDS, REPO)
+
+
+def _wall_times(commands: dict[str, tuple[list[str], dict]], rounds: int, cwd: Path) -> dict:
+    """Median wall time of each command, run in turn ``rounds`` times after one round
+    that warms the caches."""
     times: dict[str, list[float]] = {name: [] for name in commands}
-    for round_ in range(ASK_ROUNDS_AT.get(size, ASK_ROUNDS) + 1):
+    for round_ in range(rounds + 1):
         for name, (command, env) in commands.items():
             start = time.perf_counter()
-            done = subprocess.run(
-                command, cwd=_run_dir(work, size), env=env, capture_output=True, text=True
-            )
-            if done.returncode or (name != "jieba" and "cache" in done.stderr):
+            done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+            # After the first round, a qabot that mentions its cache is rebuilding it.
+            rebuilt = round_ and command is not JIEBA_INIT and "cache" in done.stderr
+            if done.returncode or rebuilt:
                 raise RuntimeError(f"{name}: {done.stderr[-2000:]}")
-            if round_:  # the first round warms the page cache
+            if round_:
                 times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()} | {"runs": times}
 
@@ -178,7 +233,7 @@ def child_queries(work: Path) -> dict:
     import corpus
 
     from qabot.config import Settings
-    from qabot.index import make_tokenizer
+    from qabot.store.jieba_cache import make_tokenizer
 
     tokenizer = make_tokenizer(_settings(work / "tokenizer-only"))
     questions, terms = [], []
@@ -211,12 +266,20 @@ def child_corpus(work: Path, size: str) -> dict:
     return json.loads(made.read_text())
 
 
-def child_build(work: Path, size: str) -> dict:
-    import qabot.store.parts as parts
+def child_build(work: Path, size: str, code: str) -> dict:
+    """A cold ``build_index`` of the notes by the code on the path, today's or the
+    baseline's (``code`` names its run folder)."""
+    if code == "baseline":  # 8409044 kept these in qabot.index and qabot.store
+        import qabot.store.parts as parts  # type: ignore[import-not-found]
+        from qabot.store.pool import available_cores  # type: ignore[import-not-found]
 
-    from qabot.index import build_index
+        from qabot.index import build_index  # type: ignore[attr-defined]
+    else:
+        import qabot.build.parts as parts  # type: ignore[no-redef]
+        from qabot.build.builder import build_index  # type: ignore[no-redef]
+        from qabot.build.pool import available_cores  # type: ignore[no-redef]
 
-    run_dir = _run_dir(work, int(size))
+    run_dir = _run_dir(work, int(size), code)
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     timed = {"seconds": 0.0, "chars": 0}
@@ -235,6 +298,7 @@ def child_build(work: Path, size: str) -> dict:
     index = build_index(work / f"notes-{size}", settings)
     seconds = time.perf_counter() - start
     cache = settings.index.cache_dir
+    snapshot = [p for p in cache.rglob("*") if p.is_file() and _in_snapshot(p, cache)]
     return {
         "seconds": seconds,
         "tokenize_seconds": timed["seconds"],
@@ -244,42 +308,108 @@ def child_build(work: Path, size: str) -> dict:
             k: getattr(index.stats, k)
             for k in ("files", "notes", "snippets_before_dedup", "snippets")
         },
-        "snapshot_bytes": sum(p.stat().st_size for p in cache.rglob("index.npz")),
+        "snapshot_bytes": sum(p.stat().st_size for p in snapshot),
         "cache_bytes": sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()),
         "rss_mb": _rss(resource.RUSAGE_SELF),
         "worker_rss_mb": _rss(resource.RUSAGE_CHILDREN),
     }
 
 
-def child_serve(work: Path, size: str, reader: str) -> dict:
-    """Warm load, then retrieval and full questions; ``reader`` is "notes" (the default
-    reader) or "plain" (``reader.candidate_notes = 0``)."""
-    from qabot.index import build_index, make_tokenizer
-    from qabot.pipeline import QAPipeline
+def child_side_by_side(work: Path, size: str) -> dict:
+    """Every system built from qabot's tokens, then every question put to each in turn.
 
-    settings = _settings(_run_dir(work, int(size)))
+    qabot answers from its snapshot as ``qabot ask`` opens it (memory-mapped); its
+    matrix built from the tokens is timed too, then dropped. Each question goes to
+    every system in an order that rotates by one per question, so no system always
+    runs first (or last, on the caches the others warmed); rank-bm25 answers only the
+    first :data:`RANK_BM25_QUERIES` questions of each round.
+    """
+    from peers import FROM_TOKENS, PEERS
+
+    from qabot.build.builder import build_index
+
+    settings = _settings(_run_dir(work, int(size), "today"))
+    index = build_index(work / f"notes-{size}", settings)
+    snippets = index.arrays.corpus.snippets
+    ptr = np.asarray(snippets.term_ptr)
+    documents = np.split(np.asarray(snippets.term_ids), ptr[1:-1])
+    terms = index.arrays.corpus.terms.to_list()[: len(index.bm25.indptr) - 1]
+    folder = work / "peers"
+    systems: dict[str, Callable[[list[str]], object]] = {
+        "qabot": lambda query: index.bm25.top_k(query, 10)
+    }
+    builds: dict[str, dict] = {}
+    for name, peer in (FROM_TOKENS | PEERS).items():
+        gc.collect()
+        before = _current_rss_mb()
+        start = time.perf_counter()
+        search, disk = peer(documents, terms, folder)
+        seconds = time.perf_counter() - start
+        builds[name] = {
+            "seconds": seconds,
+            "disk_bytes": disk,
+            "memory_mb": _current_rss_mb() - before,
+        }
+        if name not in FROM_TOKENS:
+            systems[name] = search
+        del search
+    queries = json.loads((work / "queries.json").read_text())["terms"][:QUERIES]
+    limits = {"rank-bm25": RANK_BM25_QUERIES.get(int(size), 5)}
+    for query in queries[:10]:  # warm-up
+        for search in systems.values():
+            search(query)
+    seconds: dict[str, list[float]] = {name: [] for name in systems}
+    names = list(systems)
+    for _ in range(ROUNDS):
+        for number, query in enumerate(queries):
+            turn = number % len(names)
+            for name in names[turn:] + names[:turn]:
+                if number < limits.get(name, len(queries)):
+                    start = time.perf_counter()
+                    systems[name](query)
+                    seconds[name].append(time.perf_counter() - start)
+    return {
+        "rounds": ROUNDS,
+        "builds": builds,
+        "retrieval": {name: _percentiles(values) for name, values in seconds.items()},
+        "rss_mb": _rss(resource.RUSAGE_SELF),
+    }
+
+
+def child_serve(work: Path, size: str, reader: str) -> dict:
+    """Warm load, then full questions; ``reader`` is "notes" (the default reader) or
+    "plain" (``reader.candidate_notes = 0``)."""
+    from qabot.build.builder import build_index
+    from qabot.pipeline import QAPipeline
+    from qabot.store.jieba_cache import make_tokenizer
+
+    settings = _settings(_run_dir(work, int(size), "today"))
     if reader == "plain":
         plain = settings.reader.model_copy(update={"candidate_notes": 0})
         settings = settings.model_copy(update={"reader": plain})
-    queries = json.loads((work / "queries.json").read_text())
+    questions = json.loads((work / "queries.json").read_text())["questions"]
     start = time.perf_counter()
     tokenizer = make_tokenizer(settings)
     index = build_index(work / f"notes-{size}", settings, tokenizer)
     load = time.perf_counter() - start
-    retrieval = _latencies(lambda query: index.bm25.top_k(query, 10), queries["terms"][:QUERIES])
     pipeline = QAPipeline(index, tokenizer, settings)
     start = time.perf_counter()
-    pipeline.ask(queries["questions"][-1])
+    pipeline.ask(questions[-1])
     first = time.perf_counter() - start
 
     def question(text: str) -> str:
         return json.dumps(pipeline.ask(text).to_dict(), ensure_ascii=False)
 
-    full = _latencies(question, queries["questions"][:QUERIES])
+    for text in questions[:10]:  # warm-up
+        question(text)
+    seconds = []
+    for text in questions[:QUERIES]:
+        start = time.perf_counter()
+        question(text)
+        seconds.append(time.perf_counter() - start)
     return {
         "load_seconds": load,
-        "retrieval": retrieval,
-        "full_question": full,
+        "full_question": _percentiles(seconds),
         "first_question_seconds": first,
         "rss_mb": _rss(resource.RUSAGE_SELF),
     }
@@ -291,9 +421,9 @@ def child_tokenize(work: Path, size: str) -> dict:
     :data:`TOKENIZE_ROUNDS` times, alternating, and its fastest run kept: load from
     other work only ever slows a run down, so the fastest is the least disturbed."""
     import jieba
-    import qabot.store.pool as pool
 
-    from qabot.index import make_tokenizer
+    import qabot.build.pool as pool
+    from qabot.store.jieba_cache import make_tokenizer
 
     lines = [
         line
@@ -302,7 +432,7 @@ def child_tokenize(work: Path, size: str) -> dict:
     ]
     sample = lines[:: max(1, len(lines) * 40 // TOKENIZE_SAMPLE_CHARS)]
     chars = sum(map(len, sample))
-    settings = _settings(_run_dir(work, int(size)))
+    settings = _settings(_run_dir(work, int(size), "today"))
     one = settings.model_copy(update={"index": settings.index.model_copy(update={"workers": 1})})
     tokenizer = make_tokenizer(settings)
     tokenizer.terms("预热")
@@ -326,28 +456,7 @@ def child_tokenize(work: Path, size: str) -> dict:
         "chars_per_second": {name: chars / spent for name, spent in seconds.items()},
         # CPU time of this process and its (finished) workers: what other load can't hide.
         "chars_per_cpu_second": {name: chars / spent for name, spent in cpu.items()},
-        "cores": available_cores(),
-    }
-
-
-def child_peer(work: Path, name: str, size: str) -> dict:
-    from peers import PEERS
-    from qabot.store.tables import StringTable
-
-    arrays = np.load(next((_run_dir(work, int(size)) / ".qabot-cache").rglob("index.npz")))
-    terms = StringTable(arrays["terms_data"], arrays["terms_offsets"]).to_list()
-    ptr = arrays["snippet_term_ptr"]
-    documents = np.split(arrays["snippet_term_ids"], ptr[1:-1])
-    start = time.perf_counter()
-    search, disk = PEERS[name](documents, terms, _run_dir(work, int(size)) / "peers")
-    build = time.perf_counter() - start
-    queries = json.loads((work / "queries.json").read_text())["terms"]
-    count = RANK_BM25_QUERIES.get(int(size), 20) if name == "rank-bm25" else QUERIES
-    return {
-        "build_seconds": build,
-        "retrieval": _latencies(search, queries[:count]),
-        "disk_bytes": disk,
-        "rss_mb": _rss(resource.RUSAGE_SELF),
+        "cores": pool.available_cores(),
     }
 
 
@@ -355,27 +464,21 @@ CHILDREN = {
     "queries": child_queries,
     "corpus": child_corpus,
     "build": child_build,
+    "side": child_side_by_side,
     "serve": child_serve,
     "tokenize": child_tokenize,
-    "peer": child_peer,
 }
 
 
 # ---- helpers ----------------------------------------------------------------------
 
 
-def _latencies(call, items: list, warmup: int = 10) -> dict:  # type: ignore[no-untyped-def]
-    for item in items[:warmup]:
-        call(item)
-    seconds = []
-    for item in items:
-        start = time.perf_counter()
-        call(item)
-        seconds.append(time.perf_counter() - start)
+def _percentiles(seconds: list[float]) -> dict:
     ms = np.array(seconds) * 1000
     return {
         "n": len(ms),
         "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
         "p99_ms": float(np.percentile(ms, 99)),
         "mean_ms": float(ms.mean()),
     }
@@ -387,13 +490,27 @@ def _settings(run_dir: Path):  # type: ignore[no-untyped-def]
     return Settings(index={"cache_dir": run_dir / ".qabot-cache"})
 
 
-def _run_dir(work: Path, size: int) -> Path:
-    return work / f"run-{size}"
+def _run_dir(work: Path, size: int, code: str) -> Path:
+    return work / f"run-{size}-{code}"
 
 
-def _env(source: Path) -> dict[str, str]:
+def _in_snapshot(path: Path, cache: Path) -> bool:
+    """Whether ``path`` belongs to the snapshot a start loads (today a ``snapshot-*``
+    folder, in the baseline one ``index.npz``), not to the per-file parts."""
+    parts = path.relative_to(cache).parts
+    return path.name == "index.npz" or any(part.startswith("snapshot-") for part in parts)
+
+
+def _env(path: list[Path]) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("QABOT_")}
-    return clean | {"PYTHONPATH": f"{source}{os.pathsep}{source / 'benchmarks'}"}
+    return clean | {"PYTHONPATH": os.pathsep.join(map(str, path))}
+
+
+def _current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
 
 
 def _cpu_seconds() -> float:
@@ -425,7 +542,7 @@ def machine() -> dict:
     )
     packages = ("numpy", "jieba", "rank-bm25", "bm25s", "tantivy")
     return {
-        "cores": available_cores(),
+        "cores": os.cpu_count(),
         "cpu": model,
         "memory_gb": round(int(memory) / 2**20, 1),
         "load_before": os.getloadavg(),
