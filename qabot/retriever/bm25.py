@@ -36,6 +36,8 @@ from qabot.retriever.weights import WeightMatrix, weight_matrix
 
 # Up to this many entries, the best are picked by sorting them all.
 _SORT_IN_PYTHON = 64
+# From this many entries, a first cut-off is taken from one column.
+_CUT_OFF_FROM = 4096
 # Query terms whose columns are remembered; past this the memo starts afresh.
 _MEMO_TERMS = 100_000
 
@@ -168,6 +170,9 @@ class BM25Index:
         # A document is listed once per query column holding it, each time with its
         # whole score: the ``k * columns`` best entries hold at least k documents.
         entries = k * len(spans)
+        if len(sums) > _CUT_OFF_FROM:
+            keep = sums >= _cut_off_in_one_column(spans, sums, k)
+            documents, sums = documents[keep], sums[keep]
         if len(sums) > max(entries, _SORT_IN_PYTHON):
             keep = sums >= np.partition(sums, len(sums) - entries)[len(sums) - entries]
             documents, sums = documents[keep], sums[keep]
@@ -226,3 +231,21 @@ class BM25Index:
             sums = scores[rows]
             scores[rows] = 0
         return rows, sums
+
+
+def _cut_off_in_one_column(spans: list[tuple[int, int]], sums: np.ndarray, k: int) -> float:
+    """A score at least k documents reach, from one column's entries of ``sums``.
+
+    The documents of one column are distinct, so the k-th best score in a column
+    holding k of them is reached by k documents. The shortest such column is a rare
+    term's, whose documents score high: the cut-off drops most entries of a question
+    with a common word before the partition, for a few thousand entries' work.
+    """
+    lengths = [end - start for start, end in spans]
+    fits = [length for length in lengths if length >= k]
+    if not fits:
+        return 0.0
+    column = lengths.index(min(fits))
+    start = sum(lengths[:column])
+    sample = sums[start : start + lengths[column]]
+    return float(np.partition(sample, len(sample) - k)[len(sample) - k])

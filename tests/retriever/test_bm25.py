@@ -12,12 +12,15 @@ from qabot.retriever.bm25 import BM25Index
 from qabot.store.arrays_io import flatten
 
 
-@pytest.fixture(autouse=True, params=["sort-all", "partition-first"])
+@pytest.fixture(autouse=True, params=["sort-all", "partition-first", "cut-off-in-one-column"])
 def selecting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with each way of picking the best: sorting every entry, or
-    partitioning them first (the cut-off and its ties): all must agree exactly."""
+    """Every test runs with each way of picking the best: sorting every entry,
+    partitioning them first (the cut-off and its ties), or finding the cut-off in one
+    column first, as questions with a common word do: all must agree exactly."""
     threshold = 1 << 62 if request.param == "sort-all" else 0
     monkeypatch.setattr(bm25_module, "_SORT_IN_PYTHON", threshold)
+    if request.param == "cut-off-in-one-column":
+        monkeypatch.setattr(bm25_module, "_CUT_OFF_FROM", 0)
 
 
 def generated_corpus(documents: int, seed: int = 7) -> list[list[str]]:
