@@ -61,8 +61,10 @@ def mine_pairs(texts: Iterable[str], tokenizer: Tokenizer) -> dict[str, set[str]
         if "(" not in text and "（" not in text:
             continue
         for match in _CHINESE_FIRST.finditer(text):
-            chinese = _last_words(match.group(1), tokenizer)
-            for english in _names(match.group(2), _ENGLISH) if chinese else ():
+            names = _names(match.group(2), _ENGLISH)
+            # Tokenizing is the cost: only for brackets that hold an English name.
+            chinese = _last_words(match.group(1), tokenizer) if names else ""
+            for english in names if chinese else ():
                 pairs.setdefault(english, set()).add(chinese)
         for match in _ENGLISH_FIRST.finditer(text):
             english = _normal(match.group(1))
