@@ -15,8 +15,9 @@ import asyncio
 import base64
 import binascii
 import unicodedata
+import weakref
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 from telegram.constants import ChatAction
 from telegram.ext import (
     Application,
@@ -43,6 +44,11 @@ class Questions:
     def __init__(self, state: BotState, buttons: Buttons) -> None:
         self.state = state
         self.buttons = buttons
+        # Updates are handled concurrently: an edit that comes while its question is
+        # still being answered waits for that answer, to edit it rather than post another.
+        self._answering: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     def register(self, application: Application) -> None:
         asking = filters.UpdateType.MESSAGES & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
@@ -71,9 +77,19 @@ class Questions:
 
     async def answer(self, update: Update, asked: Asked, edited: bool) -> None:
         """Answer ``asked``, or edit the earlier answer to an edited question."""
-        message, user = update.effective_message, update.effective_user
+        message = update.effective_message
         if message is None:
             return
+        key = (message.chat_id, message.message_id)
+        lock = self._answering.get(key)
+        if lock is None:
+            lock = self._answering[key] = asyncio.Lock()
+        async with lock:
+            await self._answer(message, update.effective_user, asked, edited)
+
+    async def _answer(
+        self, message: Message, user: User | None, asked: Asked, edited: bool
+    ) -> None:
         state = self.state
         user_id = user.id if user else 0
         language = state.language_for(user, asked.text)

@@ -132,3 +132,25 @@ async def test_edited_questions_edit_the_earlier_answer_in_place(
     ]:
         assert "梯度检查点" in before["text"] and "671B" in check_html(after["text"])
         assert after["message_id"] == before["message_id"]
+
+
+@async_test
+async def test_a_question_edited_while_it_is_answered_gets_one_answer_edited(
+    make_bot: Callable[..., Application],
+    make_user: Callable[..., FakeUser],
+    proxy: TelegramProxy,
+) -> None:
+    user = make_user(user_id=58)
+    app = make_bot()
+    with ErrorCollector(app) as errors:
+        async with running_application(app):
+            # Edited at once: the edit reaches the bot while the first answer is made.
+            asked = await user.send_message(CHECKPOINTS)
+            user.edit_message(asked, DEEPSEEK)
+            answer = await user.wait_for_reply(timeout=10)
+            if "671B" not in answer["text"]:
+                answer = await user.wait_for_edit(answer, timeout=10)
+            await user.assert_no_reply(within=0.5)
+    errors.assert_clean()
+    assert len(proxy.calls("sendMessage")) == 1
+    assert "671B" in check_html(answer["text"])
