@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,14 +19,10 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from qabot.config import Settings
-from qabot.pipeline import QAPipeline
 from qabot.telegram import request as request_module
-from qabot.telegram.bot import build_application
 from qabot.telegram.request import BotApiRequest
 
 Outcome = Exception | tuple[int, bytes]
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEEPSEEK = "DeepSeek-V3 的总参数量是多少?"
 URL = "https://api.telegram.org/bot123:SECRET/sendMessage"
 OK = (200, b'{"ok": true, "result": true}')
@@ -144,16 +139,11 @@ def test_a_garbled_success_is_one_short_error(script: Script) -> None:
 
 
 # -- end to end: the real bot through the emulator -------------------------------------
-def bot(token: str, proxy: TelegramProxy, pipeline: QAPipeline) -> Application:
-    settings = Settings(notes_dir=SEEDS, telegram={"token": token, "base_url": proxy.base_url})
-    return build_application(settings, pipeline)
-
-
 @async_test
 async def test_every_call_is_retried_the_same_way_edits_and_commands_too(
-    proxy: TelegramProxy, bot_token: str, fake_user: FakeUser, seeds_pipeline: QAPipeline
+    proxy: TelegramProxy, fake_user: FakeUser, make_bot: Callable[..., Application]
 ) -> None:
-    app = bot(bot_token, proxy, seeds_pipeline)
+    app = make_bot()
     with ErrorCollector(app) as errors:
         async with running_application(app):
             await fake_user.send_message("梯度检查点是什么？")
@@ -174,11 +164,10 @@ async def test_every_call_is_retried_the_same_way_edits_and_commands_too(
 async def test_a_bad_request_is_not_retried_and_is_logged_with_chat_and_reason(
     caplog: pytest.LogCaptureFixture,
     proxy: TelegramProxy,
-    bot_token: str,
     fake_user: FakeUser,
-    seeds_pipeline: QAPipeline,
+    make_bot: Callable[..., Application],
 ) -> None:
-    app = bot(bot_token, proxy, seeds_pipeline)
+    app = make_bot()
     caplog.set_level(logging.INFO)
     async with running_application(app):
         proxy.inject_server_error("sendMessage", status=400)
@@ -197,9 +186,12 @@ async def test_a_bad_request_is_not_retried_and_is_logged_with_chat_and_reason(
 
 @async_test
 async def test_a_question_deleted_before_its_answer_still_gets_the_answer(
-    proxy: TelegramProxy, bot_token: str, fake_user: FakeUser, seeds_pipeline: QAPipeline
+    proxy: TelegramProxy,
+    bot_token: str,
+    fake_user: FakeUser,
+    make_bot: Callable[..., Application],
 ) -> None:
-    app = bot(bot_token, proxy, seeds_pipeline)
+    app = make_bot()
     proxy.delete_on_delivery(bot_token, fake_user.chat_id, DEEPSEEK)
     with ErrorCollector(app) as errors:
         async with running_application(app):
