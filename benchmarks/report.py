@@ -378,6 +378,23 @@ _NOTES = """
   (`tests/retriever/test_bm25.py`); its top 10 is rank-bm25's sorted by score, then
   document. bm25s (Lucene's BM25) and tantivy (its own BM25) rank with their own
   formulas.
+- **Tails.** bm25s scores every document of the corpus for every question (dense,
+  compiled by numba), so its time hardly depends on the question: its p95 is close to
+  its p50. qabot and tantivy read only the postings of the question's terms. A
+  question with a common word or bigram reads many more, so their p95 is several
+  times their p50. Before the partition, qabot cuts its entries at a score that k
+  documents of the rarest column reach (`qabot/retriever/bm25.py`). A MaxScore
+  attempt (score the rare columns' documents exactly and bound the rest) was
+  measured and dropped: at 1M its bound failed for most long questions.
+- **Build against 8409044.** Since 8409044 a cold build also does more:
+  - it saves jieba's dictionary with a hash index, once per cache folder
+    (`qabot/store/jieba_cache.py`, about 0.5 s), which lets a one-shot `qabot ask`
+    start in less time than jieba's own load;
+  - it reads notes as documents: hard-wrapped lines are joined, and offsets and
+    headings are kept;
+  - it mines the notes' glossary.
+
+  That is most of the difference at 10k and 100k.
 - **Start-up.** `qabot ask` loads the snapshot (memory-mapped, CRC-checked), and
   jieba's dictionary from the cache (`qabot/store/jieba_cache.py`), which is faster
   than jieba's own load: that is why it can take less time than the jieba baseline.
