@@ -120,7 +120,7 @@ def _builds(results: dict, sizes: list[int]) -> list[str]:
 
 
 def _retrievals(results: dict, sizes: list[int]) -> list[str]:
-    rounds = next(iter(results[str(s)]["side_by_side"]["rounds"] for s in sizes), "?")
+    rounds = next((results[str(s)]["side_by_side"]["rounds"] for s in sizes), "?")
     lines = [
         "",
         "## Retrieval, side by side",
