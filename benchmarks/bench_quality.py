@@ -253,8 +253,8 @@ def table(rows: list[dict[str, Any]], notes: dict[str, str]) -> str:
     lines = [
         "| variant | change | CMRC note@1 | answer@1 | answer@3 | false abstain | mean answer "
         "| CMRC vs seeds abstain | seed note@1 | seed answer@1 | seed off-topic abstain "
-        "| real note@1 | real answer@1 | real off-topic abstain |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| real note@1 | real file@1 | real answer@1 | real off-topic abstain |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         c, s, o, r = row["cmrc"], row["seed"], row["offtopic"], row["real"]
@@ -263,7 +263,8 @@ def table(rows: list[dict[str, Any]], notes: dict[str, str]) -> str:
             f"{c['answer_at_1']:.3f} | {c['answer_at_3']:.3f} | {c['false_abstain']:.3f} | "
             f"{c['mean_answer_chars']:.0f} ch, {c['mean_answer_sentences']:.2f} sent | "
             f"{o['abstain_accuracy']:.3f} | {s['note_at_1']:.3f} | {s['answer_at_1']:.3f} | "
-            f"{s['abstain_accuracy']:.3f} | {r['note_at_1']:.3f} | {r['answer_at_1']:.3f} | "
+            f"{s['abstain_accuracy']:.3f} | {r['note_at_1']:.3f} | {r['file_at_1']:.3f} | "
+            f"{r['answer_at_1']:.3f} | "
             f"{r['abstain_accuracy']:.3f} |"
         )
     return "\n".join(lines)
@@ -272,19 +273,19 @@ def table(rows: list[dict[str, Any]], notes: dict[str, str]) -> str:
 def kinds_table(row: dict[str, Any]) -> str:
     """The Markdown table of one variant's real-notes measures per kind of question."""
     lines = [
-        "| kind | questions | note@1 | answer@1 | abstained |",
-        "|---|---|---|---|---|",
+        "| kind | questions | note@1 | file@1 | answer@1 | abstained |",
+        "|---|---|---|---|---|---|",
     ]
     for kind, m in [*row["real"]["kinds"].items(), ("all", row["real"])]:
         if m["answerable"]:
             abstained = f"{m['wrong_abstains']} (should answer)"
             lines.append(
-                f"| {kind} | {m['questions']} | {m['note_at_1']:.3f} | "
+                f"| {kind} | {m['questions']} | {m['note_at_1']:.3f} | {m['file_at_1']:.3f} | "
                 f"{m['answer_at_1']:.3f} | {abstained} |"
             )
         else:
             lines.append(
-                f"| {kind} | {m['questions']} | – | – | {m['abstain_accuracy']:.3f} (should) |"
+                f"| {kind} | {m['questions']} | – | – | – | {m['abstain_accuracy']:.3f} (should) |"
             )
     return "\n".join(lines)
 

@@ -4,6 +4,9 @@ Each answer is judged on what ``qabot ask --json`` shows:
 
 - ``note@1``: the first citation, or one of its ``also_in`` places, is the expected
   note: its ``source:line``, or a note whose text holds the expected substring;
+- ``file@1``: the first citation, or one of its ``also_in`` places, is in the expected
+  file: the file of that ``source:line``, or a file with a note holding the substring
+  (notes are paragraphs: this is "the right file, maybe another paragraph");
 - ``answer@1``: the answer holds an expected text (``scope="answer"``, question sets),
   or its first sentence does (``scope="first_sentence"``, SQuAD);
 - ``answer@3``: one of the first three cited sentences holds one;
@@ -45,6 +48,7 @@ class Measures:
     answerable: int
     none_items: int
     note_at_1: float
+    file_at_1: float
     answer_at_1: float
     answer_at_3: float
     abstain_accuracy: float
@@ -67,6 +71,7 @@ class Measures:
             answerable=len(answerable),
             none_items=len(none_items),
             note_at_1=_share(answerable, "note_at_1"),
+            file_at_1=_share(answerable, "file_at_1"),
             answer_at_1=_share(answerable, "answer_at_1"),
             answer_at_3=_share(answerable, "answer_at_3"),
             abstain_accuracy=_share(none_items, "abstained"),
@@ -100,6 +105,7 @@ class EvalReport:
         if m.answerable:
             lines += [
                 f"note@1           {m.note_at_1:.3f}",
+                f"file@1           {m.file_at_1:.3f}",
                 f"answer@1         {m.answer_at_1:.3f}",
                 f"answer@3         {m.answer_at_3:.3f}",
                 f"false abstain    {m.false_abstain:.3f} ({m.wrong_abstains} of {m.answerable})",
@@ -117,7 +123,8 @@ class EvalReport:
             if k.answerable:
                 lines.append(
                     f"  {kind:<14} {k.questions:>4}  note@1 {k.note_at_1:.3f}  "
-                    f"answer@1 {k.answer_at_1:.3f}  abstained {k.wrong_abstains}"
+                    f"file@1 {k.file_at_1:.3f}  answer@1 {k.answer_at_1:.3f}  "
+                    f"abstained {k.wrong_abstains}"
                 )
             else:
                 lines.append(f"  {kind:<14} {k.questions:>4}  abstained {k.abstain_accuracy:.3f}")
@@ -181,24 +188,40 @@ def answer_sentences(answer: Answer) -> int:
 
 
 class _NoteTexts:
-    """The text of the note holding a ``source:line``: the last note starting on or
-    before that line. Built on first use: a question set of places never needs it."""
+    """The text of the note holding a ``source:line`` (the last note starting on or
+    before that line), and the files holding a text. Built on first use: a question
+    set of places never needs it."""
 
     def __init__(self, notes: Sequence[Note]) -> None:
         self._notes = notes
         self._by_source: dict[str, tuple[list[int], list[str]]] | None = None
 
     def at(self, place: str) -> str:
+        source, _, line = place.rpartition(":")
+        lines, texts = self._sources().get(source, ([], []))
+        position = bisect.bisect_right(lines, int(line)) - 1 if line.isdigit() else -1
+        return texts[position] if position >= 0 else ""
+
+    def files_holding(self, expected: str) -> set[str]:
+        """The files of an expected note: a ``source:line``'s, or those with a note
+        holding ``expected``."""
+        source, _, line = expected.rpartition(":")
+        if line.isdigit() and source in self._sources():
+            return {source}
+        return {
+            source
+            for source, (_, texts) in self._sources().items()
+            if any(expected in text for text in texts)
+        }
+
+    def _sources(self) -> dict[str, tuple[list[int], list[str]]]:
         if self._by_source is None:
             self._by_source = {}
             for note in sorted(self._notes, key=lambda n: (n.location.source, n.location.line)):
                 lines, texts = self._by_source.setdefault(note.location.source, ([], []))
                 lines.append(note.location.line)
                 texts.append(note.text)
-        source, _, line = place.rpartition(":")
-        lines, texts = self._by_source.get(source, ([], []))
-        position = bisect.bisect_right(lines, int(line)) - 1 if line.isdigit() else -1
-        return texts[position] if position >= 0 else ""
+        return self._by_source
 
 
 def _record(
@@ -222,6 +245,10 @@ def _record(
         "sentences": answer_sentences(answer),
         "note_at_1": any(
             note in places or any(note in texts.at(place) for place in places) for note in notes
+        ),
+        "file_at_1": bool(
+            {place.rpartition(":")[0] for place in places}
+            & {file for note in notes for file in texts.files_holding(note)}
         ),
         "answer_at_1": _holds(judged, question.answers),
         "answer_at_3": _holds(cited, question.answers),

@@ -75,3 +75,29 @@ def test_a_note_substring_is_found_in_a_note_of_several_lines(notes_folder: Make
     report = evaluate(asked(question), pipeline)
     assert report.records[0]["cited"] == ["n.md:5"]
     assert report.records[0]["note_at_1"]
+
+
+def test_file_at_1_credits_the_right_file_when_another_paragraph_is_cited(
+    notes_folder: Make,
+) -> None:
+    folder = notes_folder(
+        {
+            "warmup.md": "# 预热\n\n学习率预热在训练开始时逐步增大学习率。\n\n预热避免早期发散。\n",
+            "other.md": "# 其它\n\n梯度裁剪限制梯度的范数。\n",
+        }
+    )
+    pipeline = QAPipeline.from_settings(Settings(notes_dir=folder, index={"cache": False}))
+    report = evaluate(
+        asked(
+            # Answered from the first paragraph; the expected note is the second.
+            Question("1", "学习率预热逐步增大什么?", ("学习率",), ("避免早期发散",)),
+            Question("2", "学习率预热逐步增大什么?", ("学习率",), ("other.md:3",)),
+        ),
+        pipeline,
+    )
+    first, second = report.records
+    assert first["cited"] == ["warmup.md:3"]
+    assert not first["note_at_1"] and first["file_at_1"]
+    assert not second["note_at_1"] and not second["file_at_1"]
+    assert report.overall.file_at_1 == 0.5
+    assert "file@1           0.500" in report.lines()
