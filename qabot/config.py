@@ -134,6 +134,10 @@ class ReaderSettings(_Section):
     # share of the word's weight: headings name what the sentences under them are about.
     title_credit: float = Field(0.3, ge=0, le=1)
     answer_type_weight: float = Field(0.2, ge=0)
+    # For 什么是 X / what is X: a sentence that opens by defining a word of the question
+    # (X 是…, X 是指…) earns this on top, and notes holding one join the candidates
+    # from a pool four times candidate_notes deep.
+    definition_weight: float = Field(0.5, ge=0)
     restatement_penalty: float = Field(1.0, ge=0)
     # Plus this times the sentence's own BM25 score (a share of the best candidate's).
     sentence_bm25_weight: float = Field(0.0, ge=0)

@@ -37,9 +37,13 @@ class AnswerType:
     # anywhere in the sentence.
     after_subject: bool = False
 
-    def matches(self, sentence: str, subject: Iterable[str] = ()) -> bool:
+    def matches(
+        self, sentence: str, subject: Iterable[str] = (), opening: int | None = None
+    ) -> bool:
         """Whether ``sentence`` gives this kind of answer; for an ``after_subject`` kind,
-        right after one of the question's words ``subject`` (folded, as terms are)."""
+        right after one of the question's words ``subject`` (folded, as terms are),
+        which with ``opening`` must start within the sentence's first ``opening``
+        characters: the sentence is about that word ("量化是…", "在优化中，鞍点是指…")."""
         if self.ignore is not None:
             sentence = self.ignore.sub(" ", sentence)
         if not self.after_subject:
@@ -47,9 +51,9 @@ class AnswerType:
         folded = unicodedata.normalize("NFKC", sentence).lower()
         for word in subject:
             start = folded.find(word)
-            while start >= 0:
-                if self.answer.match(folded, start + len(word)) or _NAMES.search(
-                    folded, max(0, start - _NAMED_WITHIN), start
+            while start >= 0 and (opening is None or start < opening):
+                if self.answer.match(folded, start + len(word)) or (
+                    opening is None and _NAMES.search(folded, max(0, start - _NAMED_WITHIN), start)
                 ):
                     return True
                 start = folded.find(word, start + 1)
@@ -124,6 +128,9 @@ ANSWER_TYPES = (
         after_subject=True,
     ),
 )
+
+
+DEFINITION = next(kind for kind in ANSWER_TYPES if kind.name == "definition")
 
 
 def answer_type(question: str) -> AnswerType | None:

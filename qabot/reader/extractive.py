@@ -36,12 +36,13 @@ from collections.abc import Callable, Mapping, Sequence
 from qabot.build.matrices import note_matrix_for
 from qabot.config import ReaderSettings, RetrieverSettings
 from qabot.index import NotesIndex
+from qabot.reader.answer_type import DEFINITION, answer_type
 from qabot.reader.code_notes import CodeNotes, request_words
 from qabot.reader.coverage import CoverageMeter
 from qabot.reader.expansion import Expansion, Sources, expand_query
 from qabot.reader.glossary import Glossary, default_glossary
 from qabot.reader.homophones import Homophones, default_homophones
-from qabot.reader.sentence_scorer import SentenceScorer
+from qabot.reader.sentence_scorer import SentenceScorer, asked_words
 from qabot.retriever.note_glossary import NoteGlossary
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
 from qabot.schema import Answer, Citation
@@ -152,7 +153,17 @@ class ExtractiveReader:
         k = self.settings.candidate_notes
         # BM25 adds up its terms' scores: the question's own twice weighs the context half.
         note_query = query_terms * 2 + list(context_terms) if context_terms else query_terms
-        notes = _top_notes(ranker, note_query, weights, k, allowed)
+        if self.settings.definition_weight and answer_type(question) is DEFINITION:
+            # Note BM25 favours short notes; the defining sentence may sit in a long one.
+            words = asked_words(query_terms, weights)
+            pool = _top_notes(ranker, note_query, weights, 4 * k, allowed)
+            notes = pool[:k] + [
+                (doc, score)
+                for doc, score in pool[k:]
+                if any(scorer.defines(sid, words) for sid in ranker.snippets_of(doc))
+            ]
+        else:
+            notes = _top_notes(ranker, note_query, weights, k, allowed)
         ranked = scorer.rank(question, query_terms, notes, ranker, weights)
         if wants_code:  # stable: each kind keeps its order
             ranked.sort(key=lambda item: not code.is_code(item[0]))

@@ -15,6 +15,10 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
   path holds: headings name what the sentences under them are about;
 - ``answer_type_weight`` when the sentence gives the kind of answer the question asks
   for (a number, a date, a reason, a definition of the word asked about);
+- ``definition_weight`` more when the question asks what something is and the sentence
+  opens by defining the question's last word and holds its others ("什么是大模型的量化?",
+  "量化是大模型领域中的一项关键技术…"): it is about that word, not one that mentions
+  it on the way;
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
@@ -39,9 +43,13 @@ from collections.abc import Mapping
 
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
-from qabot.reader.answer_type import answer_type
+from qabot.reader.answer_type import DEFINITION, answer_type
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, is_bigram
+
+# A definition is the sentence's topic when the word defined starts this early in it,
+# past a label or a setting ("减少过拟合：权重衰减是…", "在优化领域，鞍点是指…").
+_OPENING = 16
 
 # A sentence that asks, announces or labels rather than answers.
 _UNANSWERING = re.compile(
@@ -91,6 +99,7 @@ class SentenceScorer:
         }
         kind = answer_type(question)
         subject = [term for term in terms if not is_bigram(term)]
+        defined = asked_words(query, weights)
         best_note = notes[0][1]
         bm25 = self._bm25(query, [sid for doc, _ in notes for sid in ranker.snippets_of(doc)])
         scores: dict[int, float] = {}
@@ -110,6 +119,8 @@ class SentenceScorer:
                 typed = kind is not None and kind.matches(text, subject)
                 if typed:
                     score += self.settings.answer_type_weight
+                    if kind is DEFINITION and self.defines(sid, defined):
+                        score += self.settings.definition_weight
                 # A sentence ending in a colon announces; unless it gives what is asked.
                 if not self.terms(sid) - terms or (_UNANSWERING.search(text) and not typed):
                     score -= self.settings.restatement_penalty
@@ -118,6 +129,15 @@ class SentenceScorer:
                     scores[sid] = score
         order = {sid: rank for rank, sid in enumerate(scores)}
         return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+    def defines(self, sid: int, words: list[str]) -> bool:
+        """Whether snippet ``sid`` opens by defining the last of ``words`` (the head of
+        what a question asks about) and holds the others ("量化是大模型领域中…")."""
+        return (
+            bool(words)
+            and set(words) <= self.terms(sid)
+            and DEFINITION.matches(self.text(sid), words[-1:], _OPENING)
+        )
 
     def _heading(self, ranker: NoteRanker, doc: int) -> frozenset[str]:
         """The terms of a note's title: its heading path, which names what the note's
@@ -169,6 +189,14 @@ class SentenceScorer:
             item: idf.get(item, 1.0) * math.log(1 + (count - df[item] + 0.5) / (df[item] + 0.5))
             for item in items
         }
+
+
+def asked_words(query: list[str], added: Mapping[str, float]) -> list[str]:
+    """The question's own words, in order: no bigram, no term added to the question, and
+    no run-together form of two of its words (``kv cache`` also yields ``kvcache``)."""
+    words = [term for term in dict.fromkeys(query) if not is_bigram(term) and term not in added]
+    pairs = {first + second for first in words for second in words if first != second}
+    return [word for word in words if word not in pairs]
 
 
 def _share(weights: dict[str, float], found: frozenset[str]) -> float:

@@ -92,3 +92,26 @@ def test_a_homophone_typo_finds_the_word_meant(notes_folder: Make, small_notes: 
     assert "边界框" not in plain.ask(question).answer
     answer = QAPipeline.from_settings(Settings(notes_dir=folder)).ask(question)
     assert "边界框" in answer.answer
+
+
+def test_a_long_note_defining_the_word_asked_about_joins_the_candidates(
+    notes_folder: Make,
+) -> None:
+    """Note BM25 ranks the short notes naming 量化 first; the definition is in a long one."""
+    short = {f"s{n}.md": f"# 粒度{n}\n\n大模型的量化粒度{n}有几种。\n" for n in range(12)}
+    long = (
+        "# 笔记\n\n量化是大模型领域中的一项关键技术，它通过降低模型参数的精度，"
+        "将浮点数转换为整数或定点数，从而实现模型的压缩和优化，这样做的主要目的是减少"
+        "模型的存储需求、加快推理速度，并降低模型的计算复杂度。\n"
+    )
+    folder = notes_folder({**short, "long.md": long})
+
+    def answer(settings: Settings) -> str:
+        return QAPipeline.from_settings(settings).ask("什么是大模型的量化?").answer
+
+    settings = Settings(notes_dir=folder, index={"cache": False})
+    assert answer(settings).startswith("量化是大模型领域中的一项关键技术")
+    off = settings.model_copy(
+        update={"reader": settings.reader.model_copy(update={"definition_weight": 0})}
+    )
+    assert not answer(off).startswith("量化是大模型领域中的一项关键技术")

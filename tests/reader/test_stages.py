@@ -129,3 +129,32 @@ def test_labels_questions_and_announcements_do_not_answer(
     penalized, plain = scores(ReaderSettings()), scores(ReaderSettings(restatement_penalty=0))
     assert plain[label] - penalized[label] == pytest.approx(1.0)
     assert plain[answer] == penalized[answer]
+
+
+def test_a_sentence_opening_with_the_definition_of_the_word_asked_about_wins(
+    notes_folder: Make,
+) -> None:
+    """Both sentences define 量化 (是 right after it); only one is about it."""
+    mentions = "大模型部署时常用许多种压缩技术，其中的量化是把浮点数变成整数的做法。"
+    opens = "量化是大模型压缩的关键技术，它降低参数的精度。"
+    folder = notes_folder({"a.md": f"# 笔记\n\n{mentions}\n\n{opens}\n"})
+    index = build_index(folder, SETTINGS)
+    question = "什么是大模型的量化?"
+    terms = make_tokenizer(SETTINGS).terms(question)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    notes = ranker.top(terms, 3)
+
+    def scores(settings: ReaderSettings) -> dict[str, float]:
+        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
+        return {index.snippets[sid].text: score for sid, score in ranked}
+
+    cued, plain = scores(ReaderSettings()), scores(ReaderSettings(definition_weight=0))
+    assert cued[opens] - plain[opens] == pytest.approx(0.5)
+    assert cued[mentions] == plain[mentions]
+    # A word of the question the sentence lacks: not the definition asked for.
+    assert SentenceScorer(index, ReaderSettings()).defines(
+        next(sid for sid, s in enumerate(index.snippets) if s.text == opens), ["大", "模型", "量化"]
+    )
+    assert not SentenceScorer(index, ReaderSettings()).defines(
+        next(sid for sid, s in enumerate(index.snippets) if s.text == opens), ["显卡", "量化"]
+    )
