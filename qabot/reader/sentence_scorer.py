@@ -25,8 +25,9 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
 - minus ``restatement_penalty`` when the sentence cannot answer by itself: it adds
   no term to the question's (it only repeats the question), it asks a question
   itself (ends with ?, or an outline's "MHA为什么需要…" without one), it announces
-  what follows (ends with a colon: "公式如下：") and gives nothing asked, or it is a
-  label of a few words with no end mark ("应用 Softmax 函数").
+  what follows (ends with a colon: "公式如下：") and gives nothing asked, it is a
+  label of a few words with no end mark ("应用 Softmax 函数"), or it is maths alone
+  ("$m_t = \\beta_1 m_{t-1} + …$") and the question asks for no formula.
 
 Example:
     >>> scorer = SentenceScorer(index, ReaderSettings(char_weight=1.0))  # doctest: +SKIP
@@ -45,11 +46,17 @@ from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
 from qabot.reader.answer_type import DEFINITION, answer_type
 from qabot.retriever.note_ranker import NoteRanker
-from qabot.tokenizer import CJK_CHAR, is_bigram
+from qabot.tokenizer import CJK_CHAR, WORD_CHAR, is_bigram
 
 # A definition is the sentence's topic when the word defined starts this early in it,
 # past a label or a setting ("减少过拟合：权重衰减是…", "在优化领域，鞍点是指…").
 _OPENING = 16
+
+# Maths in a sentence, and a question asking for a formula rather than what it says.
+_MATHS = re.compile(r"\$+[^$]+\$+")
+_ASKS_FOR_FORMULA = re.compile(
+    r"公式|式子|表达式|怎么算|如何计算|怎么计算|\b(?:formula|equation)s?\b", re.IGNORECASE
+)
 
 # A sentence that asks, announces or labels rather than answers.
 _UNANSWERING = re.compile(
@@ -98,6 +105,7 @@ class SentenceScorer:
             for term in terms
         }
         kind = answer_type(question)
+        wants_formula = _ASKS_FOR_FORMULA.search(question) is not None
         subject = [term for term in terms if not is_bigram(term)]
         defined = asked_words(query, weights)
         best_note = notes[0][1]
@@ -122,7 +130,11 @@ class SentenceScorer:
                     if kind is DEFINITION and self.defines(sid, defined):
                         score += self.settings.definition_weight
                 # A sentence ending in a colon announces; unless it gives what is asked.
-                if not self.terms(sid) - terms or (_UNANSWERING.search(text) and not typed):
+                if (
+                    not self.terms(sid) - terms
+                    or (_UNANSWERING.search(text) and not typed)
+                    or (_formula_only(text) and not wants_formula)
+                ):
                     score -= self.settings.restatement_penalty
                 score += bm25.get(sid, 0.0)
                 if score > scores.get(sid, -math.inf):
@@ -189,6 +201,12 @@ class SentenceScorer:
             item: idf.get(item, 1.0) * math.log(1 + (count - df[item] + 0.5) / (df[item] + 0.5))
             for item in items
         }
+
+
+def _formula_only(text: str) -> bool:
+    """A sentence of maths alone ("$m_t = \\beta_1 m_{t-1} + …$"): it gives a formula,
+    not a fact said in words."""
+    return "$" in text and not WORD_CHAR.search(_MATHS.sub("", text))
 
 
 def asked_words(query: list[str], added: Mapping[str, float]) -> list[str]:

@@ -14,11 +14,12 @@ from qabot.tokenizer.terms import (
     split_joined,
     split_version,
 )
-from qabot.tokenizer.tokenizer import Token, Tokenizer
+from qabot.tokenizer.tokenizer import WORD_CHAR, Token, Tokenizer
 
 __all__ = [
     "BIGRAM_MARK",
     "CJK_CHAR",
+    "WORD_CHAR",
     "Token",
     "Tokenizer",
     "default_stopwords",

@@ -110,6 +110,11 @@ def test_a_question_word_in_the_heading_path_earns_a_sentence_credit(notes_folde
             "GQA 让一组头共享 KV，显存占用更小。",
         ),
         ("Softmax 是什么?", "Softmax 函数的公式如下：", "Softmax 函数把分数变成和为一的概率。"),
+        (
+            "Adam 的 β1 通常设为多少?",
+            "$m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t$",
+            "Adam 的 $\\beta_1$ 通常设为 0.9。",
+        ),
     ],
 )
 def test_labels_questions_and_announcements_do_not_answer(
@@ -158,3 +163,16 @@ def test_a_sentence_opening_with_the_definition_of_the_word_asked_about_wins(
     assert not SentenceScorer(index, ReaderSettings()).defines(
         next(sid for sid, s in enumerate(index.snippets) if s.text == opens), ["显卡", "量化"]
     )
+
+
+def test_a_formula_answers_a_question_asking_for_the_formula(notes_folder: Make) -> None:
+    formula = "$m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t$"
+    folder = notes_folder({"a.md": f"# Adam\n\n{formula}\n\nAdam 的动量项很常用。\n"})
+    index = build_index(folder, SETTINGS)
+    question = "Adam 动量 m_t 的公式是什么?"
+    terms = make_tokenizer(SETTINGS).terms(question)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    ranked = SentenceScorer(index, ReaderSettings()).rank(
+        question, terms, ranker.top(terms, 3), ranker
+    )
+    assert index.snippets[ranked[0][0]].text == formula
