@@ -59,6 +59,7 @@ BASELINE: dict[str, Any] = {
         "translations": 0,
         "sentence_bm25_weight": 0.0,
         "definition_weight": 0.0,
+        "untyped_penalty": 0.0,
         "runner_up_margin": 0.0,
         "restatement_penalty": 0.0,
         "note_glossary": False,
@@ -111,6 +112,7 @@ _RESTATE = _merge(_HOMOPHONES, reader={"restatement_penalty": 1.0})
 _PARAGRAPHS = _merge(_RESTATE, reader={"candidate_notes": 10, "title_repeats": 2})
 _HEADINGS = _merge(_PARAGRAPHS, reader={"title_credit": 0.3})
 _DEFINITION = _merge(_HEADINGS, reader={"definition_weight": 0.5})
+_UNTYPED = _merge(_DEFINITION, reader={"untyped_penalty": 0.3})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -173,8 +175,14 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "什么是 X: a sentence opening with X 是… earns 0.5; notes holding one join from 40 deep",
         _DEFINITION,
     ),
-    ("chosen", "the shipped defaults (= +definition)", {}),
+    (
+        "+untyped",
+        "−0.3 for a sentence without the number, date or 《title》 asked for",
+        _UNTYPED,
+    ),
+    ("chosen", "the shipped defaults (= +untyped)", {}),
     ("definition=1", "chosen, definition_weight 1", {"reader": {"definition_weight": 1.0}}),
+    ("untyped=1", "chosen, untyped_penalty 1", {"reader": {"untyped_penalty": 1.0}}),
     ("title-credit=0.5", "chosen, title_credit 0.5", {"reader": {"title_credit": 0.5}}),
     ("translate×3", "chosen, up to 3 translations per word", {"reader": {"translations": 3}}),
     ("dictionary=0.5", "chosen, dictionary_weight 0.5", {"reader": {"dictionary_weight": 0.5}}),

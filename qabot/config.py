@@ -138,6 +138,9 @@ class ReaderSettings(_Section):
     # (X 是…, X 是指…) earns this on top, and notes holding one join the candidates
     # from a pool four times candidate_notes deep.
     definition_weight: float = Field(0.5, ge=0)
+    # For a question asking for a number, a date or a 《title》, a sentence giving none
+    # scores this much less.
+    untyped_penalty: float = Field(0.3, ge=0)
     restatement_penalty: float = Field(1.0, ge=0)
     # Plus this times the sentence's own BM25 score (a share of the best candidate's).
     sentence_bm25_weight: float = Field(0.0, ge=0)

@@ -19,6 +19,8 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
   opens by defining the question's last word and holds its others ("什么是大模型的量化?",
   "量化是大模型领域中的一项关键技术…"): it is about that word, not one that mentions
   it on the way;
+- minus ``untyped_penalty`` when the question asks for a number, a date or a title and
+  the sentence gives none: it can hardly be the answer;
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
   candidates: between sentences holding the same question words it prefers the
   shorter one, where they are the sentence's subject rather than its preamble;
@@ -47,6 +49,10 @@ from qabot.index import NotesIndex
 from qabot.reader.answer_type import DEFINITION, answer_type
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, WORD_CHAR, is_bigram
+
+# Kinds of answer a sentence either gives or lacks: a number, a date, a title. A reason
+# or a definition can be worded in too many ways to tell its absence.
+_CHECKABLE = frozenset({"number", "date", "work"})
 
 # A definition is the sentence's topic when the word defined starts this early in it,
 # past a label or a setting ("减少过拟合：权重衰减是…", "在优化领域，鞍点是指…").
@@ -129,6 +135,8 @@ class SentenceScorer:
                     score += self.settings.answer_type_weight
                     if kind is DEFINITION and self.defines(sid, defined):
                         score += self.settings.definition_weight
+                elif kind is not None and kind.name in _CHECKABLE:
+                    score -= self.settings.untyped_penalty
                 # A sentence ending in a colon announces; unless it gives what is asked.
                 if (
                     not self.terms(sid) - terms

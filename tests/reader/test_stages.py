@@ -176,3 +176,23 @@ def test_a_formula_answers_a_question_asking_for_the_formula(notes_folder: Make)
         question, terms, ranker.top(terms, 3), ranker
     )
     assert index.snippets[ranked[0][0]].text == formula
+
+
+def test_a_sentence_without_the_number_asked_for_scores_less(notes_folder: Make) -> None:
+    folder = notes_folder({"a.txt": "模型的参数很多。模型的参数有 671B。\n"})
+    index = build_index(folder, SETTINGS)
+    tokenizer = make_tokenizer(SETTINGS)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+
+    def scores(question: str, settings: ReaderSettings) -> dict[str, float]:
+        terms = tokenizer.terms(question)
+        ranked = SentenceScorer(index, settings).rank(question, terms, ranker.top(terms, 1), ranker)
+        return {index.snippets[sid].text: score for sid, score in ranked}
+
+    shipped, off = ReaderSettings(), ReaderSettings(untyped_penalty=0)
+    number = scores("模型的参数有多少?", shipped)
+    assert scores("模型的参数有多少?", off)["模型的参数很多。"] - number["模型的参数很多。"] == (
+        pytest.approx(0.3)
+    )
+    # A reason can be worded in too many ways to tell its absence: no penalty.
+    assert scores("模型的参数为什么很多?", shipped) == scores("模型的参数为什么很多?", off)
