@@ -86,9 +86,10 @@ ANSWER_TYPES = (
             r"|\bhow (?:many|much|long|old|far|big|large)\b",
             re.IGNORECASE,
         ),
+        # Not a digit inside a name (FP32, A100); not 一个 or 一种, mostly the article "a".
         re.compile(
-            rf"(?<![A-Za-z]){_DIGIT}|[{_CN_DIGITS}]{{2,}}"
-            rf"|[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
+            rf"(?<![A-Za-z0-9]){_DIGIT}|[{_CN_DIGITS}]{{2,}}"
+            rf"|(?<![{_CN_DIGITS}])(?!一)[{_CN_DIGITS}][个個种種次岁歲位名条條座项項人倍米元]"
         ),
         # A digit of a name (GPT2, β1) or of a formula's subscript (m_{t-1}) is no number.
         re.compile(r"[_^](?:\{[^{}]*\}|\w)"),

@@ -47,6 +47,12 @@ def test_question_kinds(question: str, kind: str | None) -> None:
         ("β1 通常设为多少?", "$m_t = \\beta_1 \\cdot m_{t-1}$", False),
         ("β1 通常设为多少?", "$\\beta_1 = 0.9$", True),
         ("用了多少张卡?", "GPT2 用了很多卡。", False),
+        ("用了多少张卡?", "它支持 FP32、FP16 和 INT8。", False),
+        # 一个 is mostly the article "a", not a count.
+        ("一个 warp 有多少线程?", "一个 block 可以包含多个 warp。", False),
+        ("一个 warp 有多少线程?", "一个 warp 通常包含32个线程。", True),
+        ("有几个专家?", "共有十一个专家。", True),
+        ("有几个专家?", "共有两个专家。", True),
         ("用哪本书做基础文本?", "研究人员选用了《红楼梦》。", True),
         ("用哪本书做基础文本?", "研究人员选用了一本古典名著。", False),
         # A definition defines the word asked about: it follows that word, or names it.
