@@ -27,7 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from qabot.config import ReaderSettings
@@ -46,6 +46,9 @@ class Sources:
     homophones: Homophones | None = None
     # The Chinese characters of the notes: a homophone must be made of them.
     characters: Collection[str] | None = None
+    # In how many notes a word is: of a dictionary's equally principal translations,
+    # the notes' most used one is taken.
+    usage: Callable[[str], int] | None = None
 
 
 @dataclass(slots=True)
@@ -95,7 +98,14 @@ def expand_query(
         # Chinese notes hold English words as names and glosses ("Weights 仅权重量化"):
         # an English question's words are translated even when the notes hold them.
         english = not CJK_CHAR.search(question)
-        found = expand(open_words, vocabulary, sources.dictionary, limit, known_too=english)
+        found = expand(
+            open_words,
+            vocabulary,
+            sources.dictionary,
+            limit,
+            known_too=english,
+            usage=sources.usage or (lambda _: 0),
+        )
         for word, terms in found.items():
             if word not in vocabulary:
                 expansion.dictionary_words.add(word)

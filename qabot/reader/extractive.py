@@ -182,6 +182,7 @@ class ExtractiveReader:
             dictionary=self.glossary or default_glossary(),
             homophones=self.homophones or default_homophones(),
             characters=self._sources[2],
+            usage=index.bm25.document_frequency,
         )
         return expand_query(question, query_terms, index.bm25.vocabulary, settings, sources)
 

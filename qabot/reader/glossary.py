@@ -58,17 +58,22 @@ class Glossary:
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
         self._data: bytes | None = None
-        self.translations: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=4096)(
+        self.senses: Callable[[str], tuple[tuple[str, int], ...]] = lru_cache(maxsize=4096)(
             self._translations
         )
 
-    def _translations(self, word: str) -> tuple[str, ...]:
+    def translations(self, word: str) -> tuple[str, ...]:
         """Simplified headwords glossed as ``word`` or its stem, principal senses first."""
+        return tuple(headword for headword, _ in self.senses(word))
+
+    def _translations(self, word: str) -> tuple[tuple[str, int], ...]:
+        """Simplified headwords glossed as ``word`` or its stem, each with the number of
+        its sense that does (0 first), principal senses first."""
         found: dict[str, int] = {}
         for form in _forms(word):
             for headword, sense in self._lookup(form):
                 found[headword] = min(sense, found.get(headword, sense))
-        return tuple(sorted(found, key=found.__getitem__))
+        return tuple(sorted(found.items(), key=lambda item: item[1]))
 
     def _lookup(self, phrase: str) -> list[tuple[str, int]]:
         data = self._dictionary()
@@ -113,9 +118,12 @@ def expand(
     glossary: Glossary,
     limit: int = 3,
     known_too: bool = False,
+    usage: Callable[[str], int] = lambda _: 0,
 ) -> dict[str, list[str]]:
     """The question's dictionary words the notes lack (with ``known_too``, those they
-    hold as well), each with up to ``limit`` translations.
+    hold as well), each with up to ``limit`` translations: principal senses first, and
+    among equally principal ones those the notes use most (``usage``: in how many
+    notes a word is).
 
     Only translations in ``vocabulary`` (the notes' terms) are kept, principal senses
     first; a word the dictionary knows but none of whose translations the notes hold
@@ -132,10 +140,13 @@ def expand(
     for word in sorted(words):
         if word in vocabulary and not known_too:
             continue
-        phrase = _phrase(word, words)
-        chinese = glossary.translations(phrase)
-        if chinese:
-            found[word] = [c for c in chinese if c in vocabulary][:limit]
+        senses = glossary.senses(_phrase(word, words))
+        if senses:
+            # Among equally principal senses, the notes' most used word first.
+            held = sorted(
+                (sense, -usage(c), n, c) for n, (c, sense) in enumerate(senses) if c in vocabulary
+            )
+            found[word] = [c for *_, c in held][:limit]
     return found
 
 

@@ -135,9 +135,13 @@ class BM25Index:
         Used to weigh how much of a question an answer covers: unlike BM25Okapi's IDF
         it stays meaningful on tiny corpora, and an unseen term (df 0) weighs the most.
         """
-        columns = self._columns([term])
-        df = self._indptr[columns[0] + 1] - self._indptr[columns[0]] if columns else 0
+        df = self.document_frequency(term)
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold ``term``."""
+        columns = self._columns([term])
+        return self._indptr[columns[0] + 1] - self._indptr[columns[0]] if columns else 0
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Every document's score, as ``BM25Okapi.get_scores`` computes it."""

@@ -72,3 +72,15 @@ def test_the_shipped_dictionary_loads_and_translates() -> None:
     assert glossary is default_glossary()
     assert "硬件" in glossary.translations("hardware")
     assert glossary.translations("rosenblatt") == ()
+
+
+def test_of_equally_principal_senses_the_notes_most_used_word_comes_first(
+    glossary: Glossary,
+) -> None:
+    # 硬件 and 硬体 both gloss "hardware" in their first sense; the notes use 硬体 more.
+    notes = {"硬件", "硬体"}
+    usage = {"硬件": 1, "硬体": 5}.get
+    assert expand(["hardware"], notes, glossary, limit=1) == {"hardware": ["硬件"]}
+    assert expand(["hardware"], notes, glossary, 1, usage=lambda w: usage(w, 0)) == {
+        "hardware": ["硬体"]
+    }
