@@ -87,7 +87,8 @@ def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
     ptr = [0]
     for english, chinese in sorted(mine_pairs(prose, tokenizer).items()):
         words = [w for w in _WORD.findall(english) if w not in tokenizer.stopwords]
-        found = dict.fromkeys(t for phrase in sorted(chinese) for t in tokenizer.terms(phrase))
+        terms_of = (tokenizer.terms(phrase) for phrase in sorted(_attested(chinese)))
+        found = dict.fromkeys(t for phrase_terms in terms_of for t in phrase_terms)
         if words and found and any(not w.isdigit() for w in words):
             keys.append(" ".join(words))
             terms += found
@@ -97,6 +98,12 @@ def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
         ptr=np.array(ptr, dtype=np.int64),
         terms=StringTable.of(terms),
     )
+
+
+def _attested(chinese: set[str]) -> set[str]:
+    """The Chinese paired with one English term, less the phrases that only add words
+    before another of them: ``中使用权重衰减`` and ``处理权重衰减`` are 权重衰减 in context."""
+    return {p for p in chinese if not any(q != p and p.endswith(q) for q in chinese)}
 
 
 def _names(inside: str, shape: re.Pattern[str]) -> list[str]:

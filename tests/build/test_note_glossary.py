@@ -70,3 +70,19 @@ def test_code_notes_are_no_part_of_the_glossary(notes_folder: Make) -> None:
     folder = notes_folder({"a.md": "# A\n\n```python\n# 学习率（learning rate）\nlr = 0.1\n```\n"})
     index = build_index(folder, Settings(notes_dir=folder, index={"cache": False}))
     assert NoteGlossary(index.arrays.glossary).expand(["learning", "rate"]) == {}
+
+
+def test_words_before_a_term_the_notes_also_pair_alone_are_context(notes_folder: Make) -> None:
+    folder = notes_folder(
+        {
+            "a.md": "# A\n\n在Adam中使用权重衰减（Weight Decay）时会出问题。\n\n"
+            "传统算法在权重衰减（weight decay）方面有问题。\n",
+            # Only ever paired with its longer form: that form stays.
+            "b.md": "# B\n\n我们使用随机梯度下降（SGD）训练。\n",
+        }
+    )
+    index = build_index(folder, Settings(notes_dir=folder, index={"cache": False}))
+    glossary = NoteGlossary(index.arrays.glossary)
+    terms = glossary.expand(["weight", "decay"])["weight decay"]
+    assert terms == ["权重", "衰减", "权重²", "重衰²", "衰减²"]
+    assert "梯度" in glossary.expand(["sgd"])["sgd"]
