@@ -134,9 +134,9 @@ class ReaderSettings(_Section):
     # share of the word's weight: headings name what the sentences under them are about.
     title_credit: float = Field(0.3, ge=0, le=1)
     answer_type_weight: float = Field(0.2, ge=0)
-    # For 什么是 X / what is X: a sentence that opens by defining a word of the question
-    # (X 是…, X 是指…) earns this on top, and notes holding one join the candidates
-    # from a pool four times candidate_notes deep.
+    # For 什么是 X / what is X: a sentence that opens by defining the question's last
+    # word (X 是…, X 是指…) and holds its others earns this on top, and notes holding
+    # one join the candidates from a pool four times candidate_notes deep.
     definition_weight: float = Field(0.5, ge=0)
     # For a question asking for a number, a date or a 《title》, a sentence giving none
     # scores this much less.

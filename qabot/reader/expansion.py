@@ -46,7 +46,7 @@ class Sources:
     homophones: Homophones | None = None
     # The Chinese characters of the notes: a homophone must be made of them.
     characters: Collection[str] | None = None
-    # In how many notes a word is: of a dictionary's equally principal translations,
+    # In how many snippets a word is: of a dictionary's equally principal translations,
     # the notes' most used one is taken.
     usage: Callable[[str], int] | None = None
 

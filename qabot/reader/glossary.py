@@ -59,14 +59,14 @@ class Glossary:
         self._path = path
         self._data: bytes | None = None
         self.senses: Callable[[str], tuple[tuple[str, int], ...]] = lru_cache(maxsize=4096)(
-            self._translations
+            self._senses
         )
 
     def translations(self, word: str) -> tuple[str, ...]:
         """Simplified headwords glossed as ``word`` or its stem, principal senses first."""
         return tuple(headword for headword, _ in self.senses(word))
 
-    def _translations(self, word: str) -> tuple[tuple[str, int], ...]:
+    def _senses(self, word: str) -> tuple[tuple[str, int], ...]:
         """Simplified headwords glossed as ``word`` or its stem, each with the number of
         its sense that does (0 first), principal senses first."""
         found: dict[str, int] = {}
@@ -123,7 +123,7 @@ def expand(
     """The question's dictionary words the notes lack (with ``known_too``, those they
     hold as well), each with up to ``limit`` translations: principal senses first, and
     among equally principal ones those the notes use most (``usage``: in how many
-    notes a word is).
+    snippets a word is).
 
     Only translations in ``vocabulary`` (the notes' terms) are kept, principal senses
     first; a word the dictionary knows but none of whose translations the notes hold
