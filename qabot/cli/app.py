@@ -204,13 +204,16 @@ def _strings(text: str) -> Strings:
     return CATALOGUE[choose_language(None, locale_language(), text)]
 
 
+# The shell's code for a command ended by Ctrl-C (128 + SIGINT).
+_INTERRUPTED = 130
+
+
 def main() -> None:
     """Entry point: run the app, turning expected failures into one line and exit code 2."""
     try:
         code = app(standalone_mode=False, prog_name="qabot")
     except typer.Abort:
-        errors.print("qabot: aborted")
-        code = 130
+        code = _INTERRUPTED
     except typer.TyperException as error:
         errors.print(f"qabot: error: {error.format_message()}")
         code = 2
@@ -219,4 +222,6 @@ def main() -> None:
         code = 2
     except BrokenPipeError:
         code = 0
+    if code == _INTERRUPTED:  # typer turns Ctrl-C into this exit code, silently
+        errors.print("qabot: interrupted")
     sys.exit(code if isinstance(code, int) else 0)

@@ -164,3 +164,19 @@ def test_help_shows_no_type_beside_a_flag(command: list[str]) -> None:
     result = qabot(*command, "--help")
     assert result.returncode == 0
     assert "<bool>" not in result.stdout
+
+
+def test_ctrl_c_says_it_was_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qabot.cli import app
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app.QAPipeline, "from_settings", interrupted)
+    monkeypatch.setattr(sys, "argv", ["qabot", "index", "--no-cache"])
+    with pytest.raises(SystemExit) as exit_:
+        app.main()
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err.strip() == "qabot: interrupted"
