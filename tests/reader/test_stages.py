@@ -83,17 +83,14 @@ def test_a_question_word_in_the_heading_path_earns_a_sentence_credit(notes_folde
     )
     index = build_index(folder, SETTINGS)
     question = "LoRA 的 rank 一般设多少?"
-    terms = make_tokenizer(SETTINGS).terms(question)
-    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
-    notes = ranker.top(terms, 3)
-
-    def scores(settings: ReaderSettings) -> dict[str, float]:
-        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
-        return {index.snippets[sid].text[:4]: score for sid, score in ranked}
-
-    without, credited = scores(ReaderSettings(title_credit=0)), scores(ReaderSettings())
-    assert credited["经验上，"] > without["经验上，"]
-    assert credited["LoRA"] == without["LoRA"]  # it holds both words itself
+    without = sentence_scores(index, question, ReaderSettings(title_credit=0))
+    credited = sentence_scores(index, question, ReaderSettings())
+    rank, lora = (
+        "经验上，4或者8的rank通常能保持模型性能。",
+        "LoRA（Low-Rank Adaptation）是一种参数高效微调技术。",
+    )
+    assert credited[rank] > without[rank]
+    assert credited[lora] == without[lora]  # it holds both words itself
 
 
 @pytest.mark.parametrize(
@@ -121,17 +118,9 @@ def test_labels_questions_and_announcements_do_not_answer(
     notes_folder: Make, question: str, label: str, answer: str
 ) -> None:
     """Each label adds words to the question's, yet cannot answer it by itself."""
-    folder = notes_folder({"a.md": f"# 笔记\n\n{label}\n\n{answer}\n"})
-    index = build_index(folder, SETTINGS)
-    terms = make_tokenizer(SETTINGS).terms(question)
-    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
-    notes = ranker.top(terms, 3)
-
-    def scores(settings: ReaderSettings) -> dict[str, float]:
-        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
-        return {index.snippets[sid].text: score for sid, score in ranked}
-
-    penalized, plain = scores(ReaderSettings()), scores(ReaderSettings(restatement_penalty=0))
+    index = build_index(notes_folder({"a.md": f"# 笔记\n\n{label}\n\n{answer}\n"}), SETTINGS)
+    penalized = sentence_scores(index, question, ReaderSettings())
+    plain = sentence_scores(index, question, ReaderSettings(restatement_penalty=0))
     assert plain[label] - penalized[label] == pytest.approx(1.0)
     assert plain[answer] == penalized[answer]
 
@@ -142,18 +131,10 @@ def test_a_sentence_opening_with_the_definition_of_the_word_asked_about_wins(
     """Both sentences define 量化 (是 right after it); only one is about it."""
     mentions = "大模型部署时常用许多种压缩技术，其中的量化是把浮点数变成整数的做法。"
     opens = "量化是大模型压缩的关键技术，它降低参数的精度。"
-    folder = notes_folder({"a.md": f"# 笔记\n\n{mentions}\n\n{opens}\n"})
-    index = build_index(folder, SETTINGS)
+    index = build_index(notes_folder({"a.md": f"# 笔记\n\n{mentions}\n\n{opens}\n"}), SETTINGS)
     question = "什么是大模型的量化?"
-    terms = make_tokenizer(SETTINGS).terms(question)
-    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
-    notes = ranker.top(terms, 3)
-
-    def scores(settings: ReaderSettings) -> dict[str, float]:
-        ranked = SentenceScorer(index, settings).rank(question, terms, notes, ranker)
-        return {index.snippets[sid].text: score for sid, score in ranked}
-
-    cued, plain = scores(ReaderSettings()), scores(ReaderSettings(definition_weight=0))
+    cued = sentence_scores(index, question, ReaderSettings())
+    plain = sentence_scores(index, question, ReaderSettings(definition_weight=0))
     assert cued[opens] - plain[opens] == pytest.approx(0.5)
     assert cued[mentions] == plain[mentions]
     # A word of the question the sentence lacks: not the definition asked for.
@@ -168,31 +149,27 @@ def test_a_sentence_opening_with_the_definition_of_the_word_asked_about_wins(
 def test_a_formula_answers_a_question_asking_for_the_formula(notes_folder: Make) -> None:
     formula = "$m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t$"
     folder = notes_folder({"a.md": f"# Adam\n\n{formula}\n\nAdam 的动量项很常用。\n"})
-    index = build_index(folder, SETTINGS)
-    question = "Adam 动量 m_t 的公式是什么?"
-    terms = make_tokenizer(SETTINGS).terms(question)
-    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
-    ranked = SentenceScorer(index, ReaderSettings()).rank(
-        question, terms, ranker.top(terms, 3), ranker
-    )
-    assert index.snippets[ranked[0][0]].text == formula
+    ranked = sentence_scores(build_index(folder, SETTINGS), "Adam 动量 m_t 的公式是什么?")
+    assert next(iter(ranked)) == formula
 
 
 def test_a_sentence_without_the_number_asked_for_scores_less(notes_folder: Make) -> None:
-    folder = notes_folder({"a.txt": "模型的参数很多。模型的参数有 671B。\n"})
-    index = build_index(folder, SETTINGS)
-    tokenizer = make_tokenizer(SETTINGS)
-    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
-
-    def scores(question: str, settings: ReaderSettings) -> dict[str, float]:
-        terms = tokenizer.terms(question)
-        ranked = SentenceScorer(index, settings).rank(question, terms, ranker.top(terms, 1), ranker)
-        return {index.snippets[sid].text: score for sid, score in ranked}
-
-    shipped, off = ReaderSettings(), ReaderSettings(untyped_penalty=0)
-    number = scores("模型的参数有多少?", shipped)
-    assert scores("模型的参数有多少?", off)["模型的参数很多。"] - number["模型的参数很多。"] == (
-        pytest.approx(0.3)
-    )
+    index = build_index(notes_folder({"a.txt": "模型的参数很多。模型的参数有 671B。\n"}), SETTINGS)
+    off = ReaderSettings(untyped_penalty=0)
+    number, plain = "模型的参数有多少?", "模型的参数很多。"
+    penalty = sentence_scores(index, number, off)[plain] - sentence_scores(index, number)[plain]
+    assert penalty == pytest.approx(0.3)
     # A reason can be worded in too many ways to tell its absence: no penalty.
-    assert scores("模型的参数为什么很多?", shipped) == scores("模型的参数为什么很多?", off)
+    reason = "模型的参数为什么很多?"
+    assert sentence_scores(index, reason) == sentence_scores(index, reason, off)
+
+
+def sentence_scores(
+    index: NotesIndex, question: str, settings: ReaderSettings | None = None
+) -> dict[str, float]:
+    """The score of each sentence of the question's three best notes, best first."""
+    terms = make_tokenizer(SETTINGS).terms(question)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    scorer = SentenceScorer(index, settings or ReaderSettings())
+    ranked = scorer.rank(question, terms, ranker.top(terms, 3), ranker)
+    return {index.snippets[sid].text: score for sid, score in ranked}
