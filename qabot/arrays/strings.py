@@ -28,6 +28,9 @@ import numpy as np
 
 from qabot.arrays.rows import LazyRows
 
+# Rows decoded per batch when iterating over a table.
+_ITER_ROWS = 4096
+
 
 @dataclass(eq=False, slots=True)
 class StringTable(LazyRows[str]):
@@ -70,9 +73,19 @@ class StringTable(LazyRows[str]):
 
     def to_list(self) -> list[str]:
         """Every string, decoded in one go."""
-        text = self.data.tobytes()
-        bounds = self.offsets.tolist()
-        return [text[a:b].decode() for a, b in itertools.pairwise(bounds)]
+        return self.rows(0, self.count)
+
+    def rows(self, start: int, stop: int) -> list[str]:
+        """Strings ``start`` to ``stop``, decoded in one go."""
+        bounds = self.offsets[start : stop + 1]
+        text = self.data[bounds[0] : bounds[-1]].tobytes()
+        ends = (bounds - bounds[0]).tolist()
+        return [text[a:b].decode() for a, b in itertools.pairwise(ends)]
+
+    def __iter__(self) -> Iterator[str]:
+        # A batch of rows at a time: a row at a time costs ~1 µs of numpy indexing.
+        for start in range(0, self.count, _ITER_ROWS):
+            yield from self.rows(start, min(start + _ITER_ROWS, self.count))
 
 
 class StringIndex(Mapping[str, int]):

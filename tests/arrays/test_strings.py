@@ -40,8 +40,15 @@ def test_a_string_table_holds_its_strings_as_utf8(strings: list[str]) -> None:
     encoded = [text.encode() for text in strings]
     assert table.data.tobytes() == b"".join(encoded)
     assert table.offsets.tolist() == [0, *np.cumsum([len(item) for item in encoded]).tolist()]
-    assert table.to_list() == strings
+    assert table.to_list() == list(table) == strings
     assert [table[row] for row in range(len(strings))] == strings
+    third, half = len(strings) // 3, len(strings) // 2
+    assert table.rows(third, half) == strings[third:half]
+
+
+def test_a_long_table_is_iterated_a_batch_at_a_time_in_order() -> None:
+    strings = [f"梯度{n}" for n in range(10_000)]
+    assert list(StringTable.of(strings)) == strings
 
 
 @settings(max_examples=300)
