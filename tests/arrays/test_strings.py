@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import qabot.arrays.strings as strings_module
 from qabot.arrays import StringIndex, StringTable
+from qabot.arrays.strings import crc32s
 
 # Few characters, short strings: many repeats and many clashes in small tables.
 _STRINGS = st.lists(st.text(alphabet="ab梯度😀é\x00", max_size=4), max_size=40)
@@ -68,6 +70,24 @@ def test_a_built_index_is_a_valid_probing_table(strings: list[str], data: st.Dat
     first = {text: row for row, text in reversed(list(enumerate(strings[:count])))}
     assert index.lookup(strings) == [first.get(text) for text in strings]
     assert index.lookup(["not one of them"]) == [None]
+
+
+@pytest.mark.parametrize("together", [1, 3, 64])
+def test_the_crc32_of_each_string_is_zlibs(together: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Together is how few strings still being read numpy takes on: 1 leaves zlib none.
+    monkeypatch.setattr(strings_module, "_CRC_TOGETHER", together)
+    rng = random.Random(together)
+    texts = [
+        "",
+        "a",
+        "梯度",
+        *("".join(rng.choices("ab梯度😀", k=rng.randint(0, 90))) for _ in range(300)),
+    ]
+    table = StringTable.of(texts)
+    expected = [zlib.crc32(text.encode()) for text in texts]
+    assert crc32s(table, len(texts)).tolist() == expected
+    assert crc32s(table, 100).tolist() == expected[:100]
+    assert crc32s(table, 0).tolist() == []
 
 
 def test_rows_that_run_past_the_end_of_the_table_wrap_to_its_start() -> None:
