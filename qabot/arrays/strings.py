@@ -113,20 +113,29 @@ class StringIndex(Mapping[str, int]):
         """An index of the first ``count`` strings (all by default), at most half full."""
         count = len(strings) if count is None else count
         slots = np.full(1 << max(3, (2 * count).bit_length()), -1, dtype=np.int32)
-        homes = crc32s(strings, count).astype(np.int64) & (len(slots) - 1)
-        # Placed all at once, not probed for one by one: in order of home slot, each
-        # row takes its home or the slot after the previous row's, whichever is later,
-        # so every slot from a row's home to its own is taken, as a lookup's probing
-        # needs. Ties keep row order, so a repeated string is found at its first row.
-        # (Sorted as one number per row, home then row: faster than a stable argsort.)
+        # One number per row, its home slot then the row, sorted: rows in order of
+        # home, ties in row order. Made in place: this runs near the build's peak of
+        # memory, after a weight matrix is weighed.
+        keys = crc32s(strings, count).astype(np.int64)
+        keys &= len(slots) - 1
+        keys <<= 32
+        keys |= np.arange(count)
+        keys.sort()
+        # Placed all at once, not probed for one by one: each row takes its home or the
+        # slot after the previous row's, whichever is later, so every slot from a row's
+        # home to its own is taken, as a lookup's probing needs; a repeated string is
+        # found at its first row.
         steps = np.arange(count)
-        order = np.sort(homes << 32 | steps)
-        rows = order & 0xFFFFFFFF
-        places = steps + np.maximum.accumulate((order >> 32) - steps)
+        places = keys >> 32
+        places -= steps
+        np.maximum.accumulate(places, out=places)
+        places += steps
+        del steps
+        keys &= 0xFFFFFFFF  # now the rows
         fit = int(np.searchsorted(places, len(slots)))
-        slots[places[:fit]] = rows[:fit]
-        # Rows pushed past the end wrap around: each to the first slot still free.
-        slots[np.flatnonzero(slots < 0)[: count - fit]] = rows[fit:]
+        slots[places[:fit]] = keys[:fit]
+        if fit < count:  # rows pushed past the end wrap around, to the first free slots
+            slots[np.flatnonzero(slots < 0)[: count - fit]] = keys[fit:]
         return cls(strings, slots, count)
 
     def row(self, key: str) -> int | None:
@@ -161,27 +170,35 @@ class StringIndex(Mapping[str, int]):
 def crc32s(strings: StringTable, count: int) -> np.ndarray:
     """``zlib.crc32`` of each of the first ``count`` strings, as ``uint32``.
 
-    zlib's table-driven CRC, a byte position at a time over all the strings still
-    that long, shortest first; the last few longest ones are finished by zlib.
+    zlib's table-driven CRC, a byte position at a time over all the strings of a batch
+    still that long, shortest first; the few longest are finished by zlib.
     """
-    starts = strings.offsets[:count]
-    lengths = strings.offsets[1 : count + 1] - starts
+    crcs = np.empty(count, dtype=np.uint32)
+    for first in range(0, count, _CRC_BATCH):
+        last = min(first + _CRC_BATCH, count)
+        crcs[first:last] = _batch_crc32s(strings, first, last)
+    return crcs
+
+
+def _batch_crc32s(strings: StringTable, first: int, last: int) -> np.ndarray:
+    starts = strings.offsets[first:last]
+    lengths = strings.offsets[first + 1 : last + 1] - starts
     order = np.argsort(lengths, kind="stable")
     starts, lengths = starts[order], lengths[order]
-    crcs = np.full(count, 0xFFFFFFFF, dtype=np.uint32)  # zlib's register, not yet inverted
+    crcs = np.full(len(order), 0xFFFFFFFF, dtype=np.uint32)  # zlib's register, not inverted
     position = 0
     going = int(np.searchsorted(lengths, position, side="right"))  # the first still going
-    while count - going >= _CRC_TOGETHER:
+    while len(order) - going >= _CRC_TOGETHER:
         register = crcs[going:]
         byte = strings.data[starts[going:] + position]
         register[:] = _CRC_TABLE[(register ^ byte) & 0xFF] ^ (register >> 8)
         position += 1
         going = int(np.searchsorted(lengths, position, side="right"))
     crcs ^= 0xFFFFFFFF
-    for row in range(going, count):
+    for row in range(going, len(order)):
         start, end = int(starts[row]) + position, int(starts[row] + lengths[row])
         crcs[row] = zlib.crc32(strings.data[start:end].tobytes(), int(crcs[row]))
-    unsorted = np.empty(count, dtype=np.uint32)
+    unsorted = np.empty(len(order), dtype=np.uint32)
     unsorted[order] = crcs
     return unsorted
 
@@ -195,6 +212,8 @@ def _crc_table() -> np.ndarray:
 
 
 _CRC_TABLE = _crc_table()
+# Strings whose CRCs are taken together: bounds the temporary arrays to a few MB.
+_CRC_BATCH = 1 << 16
 # Strings still being read below which zlib finishes them one by one (a numpy step
 # costs about what zlib takes for this many).
 _CRC_TOGETHER = 64

@@ -72,10 +72,13 @@ def test_a_built_index_is_a_valid_probing_table(strings: list[str], data: st.Dat
     assert index.lookup(["not one of them"]) == [None]
 
 
-@pytest.mark.parametrize("together", [1, 3, 64])
-def test_the_crc32_of_each_string_is_zlibs(together: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("together", "batch"), [(1, 7), (3, 100), (64, 1 << 16)])
+def test_the_crc32_of_each_string_is_zlibs(
+    together: int, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Together is how few strings still being read numpy takes on: 1 leaves zlib none.
     monkeypatch.setattr(strings_module, "_CRC_TOGETHER", together)
+    monkeypatch.setattr(strings_module, "_CRC_BATCH", batch)
     rng = random.Random(together)
     texts = [
         "",
