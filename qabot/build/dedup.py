@@ -18,8 +18,9 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -38,11 +39,40 @@ _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 _NO_CHAR = np.uint64(0x1FFFFF)
 # Snippets whose signatures are computed in one numpy pass; bounds memory to ~25 MB.
 _SIGNATURE_BATCH = 5_000
+# NFKC makes each full-width form of ASCII (！ to ～) the character _FULLWIDTH_SHIFT
+# below it, and the ideographic space a space.
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST, _FULLWIDTH_SHIFT = 0xFF01, 0xFF5E, 0xFEE0
+_IDEOGRAPHIC_SPACE = 0x3000
 
 
 def normalize(text: str) -> str:
     """The form in which two snippets are compared: NFKC, case-folded, spaces folded."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def normalize_all(texts: list[str]) -> list[str]:
+    """:func:`normalize` of each text, about 4x faster.
+
+    Chinese text is seldom NFKC as it is, for its full-width punctuation, and
+    ``unicodedata.normalize`` then takes ~4 µs a snippet: half of deduplicating. The
+    full-width forms are replaced by what NFKC makes of them first, all texts at
+    once (NFKC decomposes each character by itself, so the result is the same), and
+    only a text still not NFKC is normalized.
+    """
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    points = points.copy()
+    points[(points >= _FULLWIDTH_FIRST) & (points <= _FULLWIDTH_LAST)] -= _FULLWIDTH_SHIFT
+    points[points == _IDEOGRAPHIC_SPACE] = ord(" ")
+    mapped = points.tobytes().decode("utf-32-le", "surrogatepass")
+    normalized = []
+    start = 0
+    for text in texts:
+        piece = mapped[start : start + len(text)]
+        start += len(text)
+        if not unicodedata.is_normalized("NFKC", piece):
+            piece = unicodedata.normalize("NFKC", piece)
+        normalized.append(" ".join(piece.casefold().split()))
+    return normalized
 
 
 class Deduplicator:
@@ -72,8 +102,7 @@ class Deduplicator:
         # Keyed by the normalized text's hash, not the text: a million keys stay small.
         first: dict[int, int] = {}
         clashes: dict[str, int] = {}  # texts whose hash an earlier, different text had
-        for index, text in enumerate(texts):
-            key = normalize(text)
+        for index, key in enumerate(_normalized(texts)):
             seen = first.setdefault(hash(key), index)
             if seen != index and normalize(texts[seen]) != key:
                 seen = clashes.setdefault(key, index)
@@ -135,13 +164,24 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(compact[i : i + 3] for i in range(max(1, len(compact) - 2)))
 
 
+def _normalized(texts: Sequence[str], items: list[int] | None = None) -> Iterator[str]:
+    """:func:`normalize` of each text (or of each of ``items``, ascending), made a batch
+    at a time."""
+    chosen: Iterator[str] = iter(texts)
+    if items is not None:
+        wanted = np.zeros(len(texts), dtype=bool)
+        wanted[items] = True
+        chosen = itertools.compress(chosen, wanted.tolist())
+    while batch := list(itertools.islice(chosen, _SIGNATURE_BATCH)):
+        yield from normalize_all(batch)
+
+
 def _band_hashes(texts: Sequence[str], items: list[int]) -> np.ndarray:
     """One 64-bit hash per LSH band (its rows of the MinHash signature) for each item."""
     hashes = np.empty((len(items), _BANDS), dtype=np.uint64)
+    keys = _normalized(texts, items)
     for start in range(0, len(items), _SIGNATURE_BATCH):
-        batch = [
-            normalize(texts[i]).replace(" ", "") for i in items[start : start + _SIGNATURE_BATCH]
-        ]
+        batch = [key.replace(" ", "") for key in itertools.islice(keys, _SIGNATURE_BATCH)]
         signature = _minhash(batch).reshape(len(batch), _BANDS, _ROWS)
         combined = signature[:, :, 0].copy()
         for row in range(1, _ROWS):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qabot.arrays import StringTable, concat_rows, gather_rows
+from qabot.arrays import StringTable, TermNumbering, concat_rows, gather_rows
 from qabot.build.parts import Part
 
 
@@ -58,7 +58,7 @@ def join(parts: Iterable[tuple[str, Part]]) -> JoinedParts:
     not be read (``part.text.skipped``) are listed as skipped."""
     sources: list[str] = []
     skipped: list[tuple[str, str]] = []
-    vocabulary: dict[str, int] = {}
+    vocabulary = TermNumbering()
     titles: dict[str, int] = {}
     pieces: dict[str, list[np.ndarray]] = defaultdict(list)
     snippet_rows: list[tuple[np.ndarray, np.ndarray]] = []
@@ -72,9 +72,7 @@ def join(parts: Iterable[tuple[str, Part]]) -> JoinedParts:
             continue
         number = len(sources)
         sources.append(source)
-        global_ids = np.array(
-            [vocabulary.setdefault(t, len(vocabulary)) for t in part.terms.to_list()], np.int32
-        )
+        global_ids, _ = vocabulary.add(part.terms.to_list())
         term_ids = global_ids[part.term_ids]
         snippets = len(text.snippets.text)
         new = [
@@ -114,7 +112,7 @@ def join(parts: Iterable[tuple[str, Part]]) -> JoinedParts:
         sources=sources,
         skipped=skipped,
         # Packed at once: a Python string per term would stay alive through dedup.
-        vocabulary=StringTable.of(list(vocabulary)),
+        vocabulary=StringTable.of(vocabulary.terms()),
         titles=StringTable.of(list(titles)),
         title_term_ptr=title_term_ptr,
         title_term_ids=title_term_ids,

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -81,7 +82,7 @@ def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
     """
     notes = corpus.notes
     code = NOTE_KINDS.index("code")
-    prose = (notes.text[row] for row in np.flatnonzero(np.asarray(notes.kind) != code))
+    prose = itertools.compress(notes.text, (np.asarray(notes.kind) != code).tolist())
     keys: list[str] = []
     terms: list[str] = []
     ptr = [0]

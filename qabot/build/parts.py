@@ -19,7 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qabot.arrays import StringTable, first_appearance_numbers, return_freed_memory
+from qabot.arrays import (
+    StringTable,
+    first_appearance_numbers,
+    gather_rows,
+    return_freed_memory,
+)
 from qabot.build.pool import Progress, tokenize
 from qabot.build.scan import NoteFile
 from qabot.config import Settings
@@ -217,6 +222,9 @@ def _tokenized(
     ]
     terms, term_ids, term_ptr = tokenize(texts, settings, tokenizer, progress)
     del texts  # a string per snippet and title: freed before the parts are made
+    # Encoded once, and each part's terms copied out as bytes.
+    table = StringTable.of(terms)
+    del terms
     parts: list[Part] = []
     row = 0
     for text in batch:
@@ -224,6 +232,6 @@ def _tokenized(
         ptr = term_ptr[row : row + count + 1]
         row += count
         used, local_ids = first_appearance_numbers(term_ids[ptr[0] : ptr[-1]])
-        part_terms = StringTable.of([terms[t] for t in used.tolist()])
-        parts.append(Part(text, part_terms, ptr - ptr[0], local_ids))
+        offsets, data = gather_rows(table.offsets, table.data, used)
+        parts.append(Part(text, StringTable(data, offsets), ptr - ptr[0], local_ids))
     return parts

@@ -66,7 +66,9 @@ def parse_plain_text(text: str, skip: Callable[[str], bool] | None = None) -> li
 
 
 def _block_notes(block: list[tuple[int, str]]) -> list[ParsedNote]:
-    widths = [_columns(line) for _, line in block[:-1]]
+    lines = [line for _, line in block[:-1]]
+    # A line longer than the limit is wider than it too: then no width need be measured.
+    widths = [] if any(len(line) > WRAP_COLUMNS for line in lines) else list(map(_columns, lines))
     if not widths or max(widths) > WRAP_COLUMNS:
         return [
             ParsedNote(leading_words(line), line, OffsetMap.shifted(start, len(line)))
@@ -99,8 +101,6 @@ def _continues(line: str, following: str, cut_at_column: bool, wide: bool) -> bo
 
 def _columns(line: str) -> int:
     """Display columns: wide (CJK) characters take two."""
-    if len(line) > WRAP_COLUMNS:
-        return len(line)  # over the limit whatever the widths
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
 
 

@@ -1,13 +1,33 @@
 import random
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qabot.build.dedup as dedup
-from qabot.build.dedup import Deduplicator, normalize
+from qabot.arrays import StringTable
+from qabot.build.dedup import Deduplicator, normalize, normalize_all
 
 
 def test_normalize_folds_width_case_and_spaces() -> None:
     assert normalize("ＡdamW   是\t默认") == normalize("adamw 是 默认")
+
+
+def test_the_full_width_forms_are_what_nfkc_makes_of_them() -> None:
+    for point in range(dedup._FULLWIDTH_FIRST, dedup._FULLWIDTH_LAST + 1):
+        assert unicodedata.normalize("NFKC", chr(point)) == chr(point - dedup._FULLWIDTH_SHIFT)
+    assert unicodedata.normalize("NFKC", chr(dedup._IDEOGRAPHIC_SPACE)) == " "
+
+
+# Full-width forms next to combining marks, compatibility characters (ﬁ, ㎏, ①),
+# a lone surrogate, and the ideographic space.
+_AWKWARD = "ＡａＺ！～ｰ\u0301\u0308\u3099かｶﬁ㎏①İß\ud800\u3000 \t\n梯度Ab."
+
+
+@given(st.lists(st.text(alphabet=_AWKWARD, max_size=8), max_size=12))
+def test_normalize_all_is_normalize_of_each_text(texts: list[str]) -> None:
+    assert normalize_all(texts) == [normalize(text) for text in texts]
 
 
 def test_exact_duplicates_are_one_snippet_numbered_by_first_appearance() -> None:
@@ -57,6 +77,7 @@ def test_near_duplicates_are_those_a_search_of_every_pair_finds(
     texts = [rng.choice(bases) + rng.choice(["", *alphabet]) for _ in range(120)]
     monkeypatch.setattr(dedup, "_SIGNATURE_BATCH", 7)  # signatures in many batches
     assert Deduplicator().assign(texts).tolist() == every_pair(texts, 0.8)
+    assert Deduplicator().assign(StringTable.of(texts)).tolist() == every_pair(texts, 0.8)
 
 
 def every_pair(texts: list[str], threshold: float) -> list[int]:
