@@ -114,7 +114,7 @@ def run(work: Path, sizes: list[int], results_file: Path) -> None:
     for size in sizes:
         entry = results[str(size)] = {}
         entry["corpus"] = child("corpus", str(size))
-        entry.update(cold_builds(child, baseline, size))
+        entry.update(cold_builds(work, source, baseline, size))
         save()
         entry["side_by_side"] = child("side", str(size))
         save()
@@ -125,7 +125,7 @@ def run(work: Path, sizes: list[int], results_file: Path) -> None:
         save()
 
 
-def cold_builds(child: Callable[..., dict], baseline: Path, size: int) -> dict[str, dict]:
+def cold_builds(work: Path, source: Path, baseline: Path, size: int) -> dict[str, dict]:
     """Cold builds of the baseline and of today's code, alternating, so a change in the
     machine's load falls on both; the fastest of each is kept, since other work on the
     machine only slows a build down. Today's last build leaves the cache the
@@ -133,9 +133,9 @@ def cold_builds(child: Callable[..., dict], baseline: Path, size: int) -> dict[s
     builds: dict[str, list[dict]] = {"baseline_build": [], "qabot_build": []}
     for _ in range(BUILD_ROUNDS.get(size, 1)):
         builds["baseline_build"].append(
-            child("build", str(size), "baseline", code=baseline / "plain")
+            _child(work, source, baseline / "plain", "build", str(size), "baseline")
         )
-        builds["qabot_build"].append(child("build", str(size), "today"))
+        builds["qabot_build"].append(_child(work, source, source, "build", str(size), "today"))
     return {
         key: {
             **min(runs, key=lambda run: run["seconds"]),
@@ -148,15 +148,11 @@ def cold_builds(child: Callable[..., dict], baseline: Path, size: int) -> dict[s
 def redo(work: Path, sizes: list[int], results_file: Path, name: str) -> None:
     """Measure ``name`` again for ``sizes`` with the current code; the page says when."""
     source = _snapshot(work)
+    baseline = _baseline(work) if name == "build" else None
     results = json.loads(results_file.read_text())
     for size in sizes:
-        if name == "build":
-            baseline = _baseline(work)
-
-            def child(*task: str, code: Path = source) -> dict:
-                return _child(work, source, code, *task)
-
-            entries = cold_builds(child, baseline, size)
+        if baseline is not None:
+            entries = cold_builds(work, source, baseline, size)
         else:
             entries = {REDO[name]: _child(work, source, source, name, str(size))}
         for key, entry in entries.items():
