@@ -88,8 +88,8 @@ def mine(corpus: CorpusArrays, tokenizer: Tokenizer) -> GlossaryArrays:
     ptr = [0]
     for english, chinese in sorted(mine_pairs(prose, tokenizer).items()):
         words = [w for w in _WORD.findall(english) if w not in tokenizer.stopwords]
-        terms_of = (tokenizer.terms(phrase) for phrase in sorted(_attested(chinese)))
-        found = dict.fromkeys(t for phrase_terms in terms_of for t in phrase_terms)
+        phrases = sorted(_attested(chinese))
+        found = dict.fromkeys(t for phrase in phrases for t in tokenizer.terms(phrase))
         if words and found and any(not w.isdigit() for w in words):
             keys.append(" ".join(words))
             terms += found

@@ -104,7 +104,7 @@ def expand_query(
             sources.dictionary,
             limit,
             known_too=english,
-            usage=sources.usage or (lambda _: 0),
+            usage=sources.usage,
         )
         for word, terms in found.items():
             if word not in vocabulary:

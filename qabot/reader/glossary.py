@@ -118,12 +118,12 @@ def expand(
     glossary: Glossary,
     limit: int = 3,
     known_too: bool = False,
-    usage: Callable[[str], int] = lambda _: 0,
+    usage: Callable[[str], int] | None = None,
 ) -> dict[str, list[str]]:
     """The question's dictionary words the notes lack (with ``known_too``, those they
     hold as well), each with up to ``limit`` translations: principal senses first, and
     among equally principal ones those the notes use most (``usage``: in how many
-    snippets a word is).
+    snippets a word is; without it, dictionary order).
 
     Only translations in ``vocabulary`` (the notes' terms) are kept, principal senses
     first; a word the dictionary knows but none of whose translations the notes hold
@@ -144,7 +144,9 @@ def expand(
         if senses:
             # Among equally principal senses, the notes' most used word first.
             held = sorted(
-                (sense, -usage(c), n, c) for n, (c, sense) in enumerate(senses) if c in vocabulary
+                (sense, -usage(c) if usage else 0, n, c)
+                for n, (c, sense) in enumerate(senses)
+                if c in vocabulary
             )
             found[word] = [c for *_, c in held][:limit]
     return found
