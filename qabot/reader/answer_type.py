@@ -119,10 +119,12 @@ ANSWER_TYPES = (
             re.IGNORECASE,
         ),
         # Right after the word defined, past closing maths or code marks, a gloss in
-        # brackets and a comma.
+        # brackets and a comma. A 是 whose clause ends in 的 says how, when or where
+        # ("权重衰减是直接加到梯度上的"), not what the word is.
         re.compile(
             r"[$`*”\"]*\s*(?:[（(][^（）()]{0,80}[）)])?\s*[,，:：]?\s*"
-            r"(?:是指|指的是|是|指|即|就是|也叫|又叫|又称|称为|被称为|叫做|意思是|定义为"
+            r"(?:是指|指的是|是(?![^，。；！？,;!?]*的\s*(?:[，。；！？,;!?]|$))|指|即|就是|也叫|又叫"
+            r"|又称|称为|被称为|叫做|意思是|定义为"
             r"|\bis\b|\bare\b|\brefers to\b|\bmeans\b)",
             re.IGNORECASE,
         ),

@@ -92,7 +92,7 @@ class ExtractiveReader:
         expansion = self._expand(question, query_terms, index)
         query_terms = query_terms + list(expansion.weights)
         ranked, sentence_scores = self._rank_scored(
-            question, query_terms, hits, index, expansion.weights, context_terms
+            question, query_terms, hits, index, expansion, context_terms
         )
         if not ranked:
             return self._abstain(question, index, [])
@@ -132,7 +132,7 @@ class ExtractiveReader:
         query_terms: list[str],
         hits: list[tuple[int, float]],
         index: NotesIndex,
-        weights: Mapping[str, float],
+        expansion: Expansion,
         context_terms: Sequence[str] = (),
     ) -> tuple[list[int], dict[int, float]]:
         """Snippet ids, best first (the sentences of the top notes, then the other hits),
@@ -155,16 +155,16 @@ class ExtractiveReader:
         note_query = query_terms * 2 + list(context_terms) if context_terms else query_terms
         if self.settings.definition_weight and answer_type(question) is DEFINITION:
             # Note BM25 favours short notes; the defining sentence may sit in a long one.
-            words = asked_words(query_terms, weights)
-            pool = _top_notes(ranker, note_query, weights, 4 * k, allowed)
+            words = asked_words(query_terms, expansion)
+            pool = _top_notes(ranker, note_query, expansion.weights, 4 * k, allowed)
             notes = pool[:k] + [
                 (doc, score)
                 for doc, score in pool[k:]
                 if any(scorer.defines(sid, words) for sid in ranker.snippets_of(doc))
             ]
         else:
-            notes = _top_notes(ranker, note_query, weights, k, allowed)
-        ranked = scorer.rank(question, query_terms, notes, ranker, weights)
+            notes = _top_notes(ranker, note_query, expansion.weights, k, allowed)
+        ranked = scorer.rank(question, query_terms, notes, ranker, expansion)
         if wants_code:  # stable: each kind keeps its order
             ranked.sort(key=lambda item: not code.is_code(item[0]))
         scores = dict(ranked)

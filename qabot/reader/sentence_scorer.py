@@ -18,7 +18,8 @@ note's own sentences (is it rare in this note?). A sentence's score adds up:
 - ``definition_weight`` more when the question asks what something is and the sentence
   opens by defining the question's last word and holds its others ("什么是大模型的量化?",
   "量化是大模型领域中的一项关键技术…"): it is about that word, not one that mentions
-  it on the way;
+  it on the way (asked in English, the word may also be read as the notes' Chinese
+  term for it: "What is weight decay?", "权重衰减是一种正则化技术");
 - minus ``untyped_penalty`` when the question asks for a number, a date or a title and
   the sentence gives none: it can hardly be the answer;
 - ``sentence_bm25_weight`` × its own BM25 score over all snippets, divided by the best among the
@@ -42,11 +43,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
 
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
 from qabot.reader.answer_type import DEFINITION, answer_type
+from qabot.reader.expansion import Expansion
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.tokenizer import CJK_CHAR, WORD_CHAR, is_bigram
 
@@ -91,7 +92,7 @@ class SentenceScorer:
         query: list[str],
         notes: list[tuple[int, float]],
         ranker: NoteRanker,
-        weights: Mapping[str, float] | None = None,
+        expansion: Expansion | None = None,
     ) -> list[tuple[int, float]]:
         """``(snippet id, score)`` for every sentence of ``notes``, best first.
 
@@ -99,7 +100,8 @@ class SentenceScorer:
         first; ties keep the better note and the earlier sentence first. ``weights``
         weighs the terms added to the question (1 for any other term).
         """
-        weights = weights or {}
+        expansion = expansion or Expansion()
+        weights = expansion.weights
         if not notes:
             return []
         terms = frozenset(query)
@@ -113,7 +115,7 @@ class SentenceScorer:
         kind = answer_type(question)
         wants_formula = _ASKS_FOR_FORMULA.search(question) is not None
         subject = [term for term in terms if not is_bigram(term)]
-        defined = asked_words(query, weights)
+        defined = asked_words(query, expansion)
         best_note = notes[0][1]
         bm25 = self._bm25(query, [sid for doc, _ in notes for sid in ranker.snippets_of(doc)])
         scores: dict[int, float] = {}
@@ -150,13 +152,15 @@ class SentenceScorer:
         order = {sid: rank for rank, sid in enumerate(scores)}
         return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
 
-    def defines(self, sid: int, words: list[str]) -> bool:
-        """Whether snippet ``sid`` opens by defining the last of ``words`` (the head of
-        what a question asks about) and holds the others ("量化是大模型领域中…")."""
-        return (
-            bool(words)
+    def defines(self, sid: int, readings: list[list[str]]) -> bool:
+        """Whether snippet ``sid`` opens by defining the last word of one of ``readings``
+        (the head of what a question asks about, see :func:`asked_words`) and holds the
+        others ("量化是大模型领域中…")."""
+        return any(
+            words
             and set(words) <= self.terms(sid)
             and DEFINITION.matches(self.text(sid), words[-1:], _OPENING)
+            for words in readings
         )
 
     def _heading(self, ranker: NoteRanker, doc: int) -> frozenset[str]:
@@ -217,12 +221,29 @@ def _formula_only(text: str) -> bool:
     return "$" in text and not WORD_CHAR.search(_MATHS.sub("", text))
 
 
-def asked_words(query: list[str], added: Mapping[str, float]) -> list[str]:
-    """The question's own words, in order: no bigram, no term added to the question, and
-    no run-together form of two of its words (``kv cache`` also yields ``kvcache``)."""
+def asked_words(query: list[str], expansion: Expansion) -> list[list[str]]:
+    """What a question asks about, read two ways: its own words, in order (no bigram, no
+    term added to the question, no run-together form of two of its words: ``kv cache``
+    also yields ``kvcache``); and those words with each word the question was widened
+    for replaced by the terms that fully stand for it, as the notes write it
+    (weight decay → 权重, 衰减)."""
+    added = expansion.weights
     words = [term for term in dict.fromkeys(query) if not is_bigram(term) and term not in added]
     pairs = {first + second for first in words for second in words if first != second}
-    return [word for word in words if word not in pairs]
+    own = [word for word in words if word not in pairs]
+    translated = list(
+        dict.fromkeys(
+            term
+            for word in own
+            for term in [
+                term
+                for term, credit in expansion.forms.get(word, ())
+                if credit == 1.0 and not is_bigram(term)
+            ]
+            or [word]
+        )
+    )
+    return [own, translated] if translated != own else [own]
 
 
 def _share(weights: dict[str, float], found: frozenset[str]) -> float:

@@ -59,6 +59,10 @@ def test_question_kinds(question: str, kind: str | None) -> None:
         ("什么是内部协变量偏移?", "内部协变量偏移是指每层输入分布的变化。", True),
         ("什么是内部协变量偏移?", "它旨在应对内部协变量偏移问题，是一种技术。", False),
         ("什么是 KV cache?", "KV Cache（键值缓存），即缓存注意力的键和值。", True),
+        # 是…的 says how, when or where, not what: "X 是直接加到梯度上的" defines nothing.
+        ("什么是权重衰减?", "权重衰减是一种正则化技术。", True),
+        ("什么是权重衰减?", "在 Adam 中，权重衰减是直接加到梯度上的，而不是…", False),
+        ("什么是权重衰减?", "权重衰减是由 L2 正则化演变来的", False),
         ("什么是气泡?", "空闲的部分被称为“bubble”（气泡）。", True),
         ("AdamW 公式里的 λ 是什么?", "其中 $\\lambda$ 是权重衰减系数：", True),
         ("What is weight decay?", "Weight decay is a regularization technique.", True),

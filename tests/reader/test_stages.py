@@ -8,7 +8,9 @@ import pytest
 from qabot.build import build_index
 from qabot.config import ReaderSettings, Settings
 from qabot.index import NotesIndex
-from qabot.reader.sentence_scorer import SentenceScorer
+from qabot.reader.expansion import Expansion, Sources, expand_query
+from qabot.reader.sentence_scorer import SentenceScorer, asked_words
+from qabot.retriever.note_glossary import NoteGlossary
 from qabot.retriever.note_ranker import NoteRanker
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
@@ -139,11 +141,50 @@ def test_a_sentence_opening_with_the_definition_of_the_word_asked_about_wins(
     assert cued[mentions] == plain[mentions]
     # A word of the question the sentence lacks: not the definition asked for.
     assert SentenceScorer(index, ReaderSettings()).defines(
-        next(sid for sid, s in enumerate(index.snippets) if s.text == opens), ["大", "模型", "量化"]
+        next(sid for sid, s in enumerate(index.snippets) if s.text == opens),
+        [["大", "模型", "量化"]],
     )
     assert not SentenceScorer(index, ReaderSettings()).defines(
-        next(sid for sid, s in enumerate(index.snippets) if s.text == opens), ["显卡", "量化"]
+        next(sid for sid, s in enumerate(index.snippets) if s.text == opens), [["显卡", "量化"]]
     )
+
+
+def test_an_english_definition_question_reads_the_notes_term_for_its_words(
+    notes_folder: Make,
+) -> None:
+    """Asked in English over notes pairing 权重衰减 with weight decay, the question asks
+    what 权重衰减 is: the sentence opening with its definition earns the definition weight."""
+    glossary = "权重衰减（weight decay）在 AdamW 中与梯度分开处理。"
+    opens = "减少过拟合：权重衰减是一种正则化技术。"
+    index = build_index(notes_folder({"a.md": f"# 笔记\n\n{glossary}\n\n{opens}\n"}), SETTINGS)
+    question = "What is weight decay?"
+    terms = make_tokenizer(SETTINGS).terms(question)
+    sources = Sources(note_glossary=NoteGlossary(index.arrays.glossary))
+    expansion = expand_query(question, terms, index.bm25.vocabulary, ReaderSettings(), sources)
+    query = terms + list(expansion.weights)
+    ranker = NoteRanker(index.arrays.note_ranker, index.note_snippets)
+    notes = ranker.top(query, 3)
+    sid = next(sid for sid, s in enumerate(index.snippets) if s.text == opens)
+
+    def score(settings: ReaderSettings) -> float:
+        ranked = SentenceScorer(index, settings).rank(question, query, notes, ranker, expansion)
+        return dict(ranked)[sid]
+
+    assert score(ReaderSettings()) - score(ReaderSettings(definition_weight=0)) == pytest.approx(
+        0.5
+    )
+
+
+def test_asked_words_read_the_question_and_the_terms_standing_for_its_words() -> None:
+    expansion = Expansion(
+        {"权重": 1.0, "衰减": 1.0, "权重²": 1.0},
+        {"weight": [("权重", 1.0), ("衰减", 1.0), ("权重²", 1.0)], "decay": [("衰减", 1.0)]},
+    )
+    query = ["weight", "decay", "weightdecay", "权重", "衰减", "权重²"]
+    assert asked_words(query, expansion) == [["weight", "decay"], ["权重", "衰减"]]
+    # A homophone is a guess at the word, not what it stands for.
+    guessed = Expansion({"量化": 0.5}, {"亮化": [("量化", 0.5)]})
+    assert asked_words(["亮化", "目标", "量化"], guessed) == [["亮化", "目标"]]
 
 
 def test_a_formula_answers_a_question_asking_for_the_formula(notes_folder: Make) -> None:
