@@ -91,6 +91,9 @@ class TokenizerSettings(_Section):
     char_bigrams: bool = True
     # jieba's search mode: long words also yield the shorter words inside them.
     search_mode: bool = False
+    # The same for notes only: a question's word meets the long words holding it
+    # (数据 meets 数据类型), while a long word asked still asks for itself.
+    index_search_mode: bool = True
 
 
 class RetrieverSettings(_Section):

@@ -51,7 +51,7 @@ def tokenize(
     tokenizer: Tokenizer,
     progress: Progress | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """``(terms, term ids, row pointers)``: the terms of ``texts[i]`` are
+    """``(terms, term ids, row pointers)``: the terms of ``texts[i]``, cut as notes, are
     ``terms[ids[ptr[i]:ptr[i + 1]]]``, ``terms`` in no set order. Large batches run on
     every core."""
     cores = settings.index.workers or available_cores()
@@ -123,7 +123,7 @@ def _tokenize_chunk(tokenizer: Tokenizer, numbering: TermNumbering, texts: Itera
     terms: list[str] = []
     lengths: list[int] = []
     for text in texts:
-        found = tokenizer.terms(text)
+        found = tokenizer.terms(text, notes=True)
         lengths.append(len(found))
         terms += found
     start = len(numbering)

@@ -8,11 +8,15 @@ terms stay whole (``deepseek-v3``, ``adamw``, ``37b``, ``qwen1.5``); a term join
 ``deepseek v3`` and ``DeepSeekV3`` both meet ``DeepSeek-V3``. A name run together
 with its version (``SeedThinkingv1.5``, ``YOLOv5``) also yields the name and the
 version, so ``SeedThinking`` meets it.
-The rest goes to jieba (optionally in search mode, which adds the words inside long
-words), through a copy of its cut, HMM included, that gives the same words faster.
+The rest goes to jieba (optionally in search mode, which adds the dictionary words
+inside long words), through a copy of its cut, HMM included, that gives the same
+words faster.
 Stopwords and question words are dropped. With ``char_bigrams``, each run of adjacent
 Chinese content words also yields its character bigrams, marked with
-:data:`BIGRAM_MARK` so they never mix with words. Notes and questions go through the same tokenizer;
+:data:`BIGRAM_MARK` so they never mix with words. Notes and questions go through the
+same rules, but notes (``terms(text, notes=True)``) are also cut in search mode when
+``index_search_mode`` is on, as Chinese search engines index: a question's word then
+meets the long words holding it, and a long word asked still asks for itself.
 :meth:`Tokenizer.terms`, for indexing, skips working out the offsets.
 
 Example:
@@ -80,16 +84,19 @@ class Tokenizer:
         )
         self.char_bigrams = settings.char_bigrams
         self.search_mode = settings.search_mode
+        self.index_search_mode = settings.index_search_mode
         self._t2s = opencc.OpenCC("t2s") if settings.traditional_to_simplified else None
         self._fold_char = lru_cache(maxsize=65536)(self._fold)
 
-    def terms(self, text: str) -> list[str]:
+    def terms(self, text: str, notes: bool = False) -> list[str]:
         """The content terms of ``text``, in order, repeats kept (BM25 counts them).
 
-        The same terms as :meth:`tokenize`, without the offsets: indexing needs only these.
+        The same terms as :meth:`tokenize`, without the offsets: indexing needs only
+        these. ``notes`` for the text of notes, cut in search mode if
+        ``index_search_mode`` is on.
         """
         folded = self._folded(text)
-        spans = self._spans(folded)
+        spans = self._spans(folded, search=self.search_mode or (notes and self.index_search_mode))
         terms = [term for term, _, _ in spans]
         if self.char_bigrams:
             terms += [folded[i : i + 2] + BIGRAM_MARK for i in _bigram_starts(spans)]
@@ -98,7 +105,7 @@ class Tokenizer:
     def tokenize(self, text: str, keep_stopwords: bool = False) -> list[Token]:
         """Tokens with offsets into the original ``text``."""
         folded, origin = self.fold(text)
-        spans = self._spans(folded, keep_stopwords)
+        spans = self._spans(folded, self.search_mode, keep_stopwords)
         if self.char_bigrams:
             spans += [(folded[i : i + 2] + BIGRAM_MARK, i, i + 2) for i in _bigram_starts(spans)]
         return [Token(term, origin[start], origin[end - 1] + 1) for term, start, end in spans]
@@ -129,16 +136,16 @@ class Tokenizer:
         folded = unicodedata.normalize("NFKC", text).lower()
         return self._t2s.convert(folded) if self._t2s is not None else folded
 
-    def _spans(self, folded: str, keep_stopwords: bool = False) -> list[Span]:
+    def _spans(self, folded: str, search: bool, keep_stopwords: bool = False) -> list[Span]:
         """The words of folded text with their ``[start, end)`` in it, in order: all terms
-        but the bigrams."""
+        but the bigrams; with ``search``, also the dictionary words inside long words."""
         stopwords = self.stopwords
         spans: list[Span] = []
         position = 0
         previous: re.Match[str] | None = None
         for match in _ASCII_TERM.finditer(folded):
             start, end = match.span()
-            spans += self._jieba_spans(folded, position, start)
+            spans += self._jieba_spans(folded, position, start, search)
             term = match.group()
             spans.append((term, start, end))
             if PART_SEPARATORS.search(term):
@@ -164,12 +171,12 @@ class Tokenizer:
                 spans.append((pair, previous.start(), end))
             previous = match
             position = end
-        spans += self._jieba_spans(folded, position, len(folded))
+        spans += self._jieba_spans(folded, position, len(folded), search)
         if not keep_stopwords:
             spans = [span for span in spans if span[0] not in stopwords]
         return spans
 
-    def _jieba_spans(self, text: str, start: int, end: int) -> list[Span]:
+    def _jieba_spans(self, text: str, start: int, end: int, search: bool) -> list[Span]:
         """The words ``jieba.tokenize`` cuts ``text[start:end]`` into, as spans of
         ``text``, keeping those with a letter, digit or CJK character."""
         dictionary = jieba.dt
@@ -184,7 +191,7 @@ class Tokenizer:
             found: list[Span] = []
             for word in cut(block, dictionary):
                 finish = position + len(word)
-                if self.search_mode:
+                if search:
                     found += search_grams(word, position, dictionary.FREQ)
                 found.append((word, position, finish))
                 position = finish

@@ -75,8 +75,10 @@ def test_the_index_holds_what_the_plain_definition_gives(
     index = build_index(folder, settings, tokenizer)
     assert list(index.notes) == notes
     assert [(s.text, s.title, s.locations, s.note_ids) for s in index.snippets] == expected
-    assert list(index.snippet_terms) == [tokenizer.terms(text) for text, *_ in expected]
-    assert dict(index.title_terms) == {n.title: frozenset(tokenizer.terms(n.title)) for n in notes}
+    assert list(index.snippet_terms) == [tokenizer.terms(text, notes=True) for text, *_ in expected]
+    assert dict(index.title_terms) == {
+        n.title: frozenset(tokenizer.terms(n.title, notes=True)) for n in notes
+    }
     for note in notes:
         places = sorted(
             (place.start, sid)

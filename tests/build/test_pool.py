@@ -60,7 +60,7 @@ def test_forked_and_spawned_workers_tokenize_as_this_process(
 
     assert methods == ["fork" if sys.platform == "linux" else "spawn", "spawn"]
     expected = _terms_per_text(*serial)
-    assert expected == [make_tokenizer(settings).terms(text) for text in texts]
+    assert expected == [make_tokenizer(settings).terms(text, notes=True) for text in texts]
     for result in (forked, spawned):
         assert len(set(result[0])) == len(result[0])  # each term numbered once
         assert _terms_per_text(*result) == expected

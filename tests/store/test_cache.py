@@ -37,9 +37,9 @@ def counting_tokenizer(settings: Settings) -> tuple[Tokenizer, list[str]]:
     seen: list[str] = []
     terms = tokenizer.terms
 
-    def counted(text: str) -> list[str]:
+    def counted(text: str, notes: bool = False) -> list[str]:
         seen.append(text)
-        return terms(text)
+        return terms(text, notes)
 
     tokenizer.terms = counted  # type: ignore[method-assign]
     return tokenizer, seen

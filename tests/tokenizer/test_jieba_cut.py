@@ -83,7 +83,8 @@ def test_terms_are_the_terms_of_tokenize(text: str) -> None:
 def test_the_chinese_cut_is_jiebas(text: str) -> None:
     for tokenizer, mode in ((TOKENIZERS[0], "default"), (TOKENIZERS[2], "search")):
         folded = tokenizer.fold(text)[0]
-        assert tokenizer._jieba_spans(folded, 0, len(folded)) == _reference_jieba(folded, mode)
+        spans = tokenizer._jieba_spans(folded, 0, len(folded), tokenizer.search_mode)
+        assert spans == _reference_jieba(folded, mode)
 
 
 @settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -91,7 +92,7 @@ def test_the_chinese_cut_is_jiebas(text: str) -> None:
 def test_bigrams_are_those_of_the_covered_characters(text: str) -> None:
     for tokenizer in TOKENIZERS[1:3]:
         folded = tokenizer.fold(text)[0]
-        words = tokenizer._spans(folded)
+        words = tokenizer._spans(folded, tokenizer.search_mode)
         expected = [term for term, _, _ in words] + _reference_bigrams(folded, words)
         assert tokenizer.terms(text) == expected
 
@@ -115,12 +116,13 @@ def test_fragments_alone_and_together(text: str) -> None:
     for tokenizer in TOKENIZERS:
         assert tokenizer.terms(text) == [token.text for token in tokenizer.tokenize(text)]
     folded = TOKENIZERS[2].fold(text)[0]
-    assert TOKENIZERS[2]._jieba_spans(folded, 0, len(folded)) == _reference_jieba(folded, "search")
+    spans = TOKENIZERS[2]._jieba_spans(folded, 0, len(folded), True)
+    assert spans == _reference_jieba(folded, "search")
 
 
 def test_a_span_of_a_longer_text_is_cut_as_jieba_cuts_it_alone() -> None:
     text = "前文，梯度检查点是什么？后文"
-    spans = Tokenizer(TokenizerSettings(char_bigrams=False))._jieba_spans(text, 3, 11)
+    spans = Tokenizer(TokenizerSettings(char_bigrams=False))._jieba_spans(text, 3, 11, False)
     assert spans == [
         (word, 3 + start, 3 + end) for word, start, end in _reference_jieba(text[3:11], "default")
     ]

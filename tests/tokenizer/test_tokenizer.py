@@ -125,6 +125,18 @@ def test_search_mode_adds_the_words_inside_long_words() -> None:
     assert plain < search and {"中华", "人民", "共和国"} <= search
 
 
+def test_notes_are_cut_in_search_mode_and_questions_are_not() -> None:
+    """A note's 数据类型 also yields 数据 and 类型, so a question's 数据 meets it; the
+    question's own 数据类型 stays one word, which asks for itself."""
+    tokenizer = Tokenizer(TokenizerSettings(char_bigrams=False))
+    assert tokenizer.terms("数据类型", notes=True) == ["数据", "类型", "数据类型"]
+    assert tokenizer.terms("数据类型") == ["数据类型"]
+    [token] = tokenizer.tokenize("数据类型")
+    assert token.text == "数据类型"
+    whole = Tokenizer(TokenizerSettings(char_bigrams=False, index_search_mode=False))
+    assert whole.terms("数据类型", notes=True) == ["数据类型"]
+
+
 def test_the_extended_list_drops_light_words() -> None:
     extended, basic = default_stopwords(), default_stopwords(extended=False)
     assert basic < extended
