@@ -55,6 +55,7 @@ BASELINE: dict[str, Any] = {
         "coverage_scope": "answer",
         "char_credit": 0.0,
         "unseen_name_weight": 1.0,
+        "inner_words": False,
         "title_repeats": 0,
         "translations": 0,
         "sentence_bm25_weight": 0.0,
@@ -114,6 +115,7 @@ _HEADINGS = _merge(_PARAGRAPHS, reader={"title_credit": 0.3})
 _DEFINITION = _merge(_HEADINGS, reader={"definition_weight": 0.5})
 _UNTYPED = _merge(_DEFINITION, reader={"untyped_penalty": 0.3})
 _INDEX_SEARCH = _merge(_UNTYPED, tokenizer={"index_search_mode": True})
+_INNER_WORDS = _merge(_INDEX_SEARCH, reader={"inner_words": True})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -186,7 +188,12 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "notes also cut in jieba's search mode (数据类型 → 数据, 类型), questions not",
         _INDEX_SEARCH,
     ),
-    ("chosen", "the shipped defaults (= +index-search)", {}),
+    (
+        "+inner-words",
+        "coverage: a long word weighs as itself and the dictionary words inside it",
+        _INNER_WORDS,
+    ),
+    ("chosen", "the shipped defaults (= +inner-words)", {}),
     ("definition=1", "chosen, definition_weight 1", {"reader": {"definition_weight": 1.0}}),
     ("untyped=1", "chosen, untyped_penalty 1", {"reader": {"untyped_penalty": 1.0}}),
     ("title-credit=0.5", "chosen, title_credit 0.5", {"reader": {"title_credit": 0.5}}),

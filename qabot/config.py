@@ -162,6 +162,8 @@ class ReaderSettings(_Section):
     char_credit: float = Field(0.5, ge=0, le=1)
     # How much more an English or alphanumeric word that no note has weighs.
     unseen_name_weight: float = Field(2.0, ge=1)
+    # A long Chinese word weighs as itself and the dictionary words inside it.
+    inner_words: bool = True
     # English terms the notes pair with Chinese (权重衰减（weight decay）), mined when
     # indexing, bring their Chinese terms to a question that names them.
     note_glossary: bool = True

@@ -3,7 +3,7 @@
 Coverage is the share of the question's words, each weighed by its IDF over the
 snippets (``BM25Index.smooth_idf``), that the evidence holds. The evidence is the
 answer's whole note (``coverage_scope="note"``) or only the answer sentences
-(``coverage_scope="answer"``), with the note's title either way. Four refinements:
+(``coverage_scope="answer"``), with the note's title either way. Five refinements:
 
 - a term joined by ``-``, ``_`` or ``/`` counts once, and is covered by itself, by its
   parts run together, or by all of its parts (``seed-thinking``, ``SeedThinking``,
@@ -14,6 +14,11 @@ answer's whole note (``coverage_scope="note"``) or only the answer sentences
   in no note;
 - a Chinese word the evidence lacks still earns ``char_credit`` times the share of its
   characters the evidence has, since students paraphrase (准确率 for 正确率);
+- with ``inner_words``, a long Chinese word weighs as itself plus the dictionary words
+  inside it, as notes are indexed (search mode); lacking it, the evidence earns each
+  of them the same character credit. A word the notes never use, made of words they
+  never use either, then counts for what it means (红烧肉: 红烧, 烧肉, 红烧肉), so a
+  question about it is not taken as covered by its one other word the notes share;
 - an English or alphanumeric word that no note has at all weighs
   ``unseen_name_weight`` times more: it is usually a name (``lora``, ``resnet``), the
   strongest sign the notes are about something else;
@@ -40,7 +45,7 @@ from __future__ import annotations
 from qabot.config import ReaderSettings
 from qabot.index import NotesIndex
 from qabot.reader.expansion import Expansion
-from qabot.tokenizer import CJK_CHAR, is_bigram, run_together, split_joined
+from qabot.tokenizer import CJK_CHAR, inner_words, is_bigram, run_together, split_joined
 
 
 class CoverageMeter:
@@ -65,15 +70,8 @@ class CoverageMeter:
         chars = {ch for term in found for ch in term}
         total = covered = own = 0.0
         for word, forms in words.items():
-            weight = self.index.bm25.smooth_idf(word)
-            if (
-                word not in expansion.dictionary_words
-                and not CJK_CHAR.search(word)
-                and word not in self.index.bm25.vocabulary
-            ):
-                weight *= self.settings.unseen_name_weight
+            weight, share = self._weighed(word, forms, found, chars, expansion)
             total += weight
-            share = self._match(word, forms, found, chars)
             added = max(
                 (credit for term, credit in expansion.forms.get(word, ()) if term in found),
                 default=0.0,
@@ -83,6 +81,31 @@ class CoverageMeter:
             if share >= added or word not in expansion.dictionary_words:
                 own += weight * max(share, added)
         return covered / total if own else 0.0
+
+    def _weighed(
+        self, word: str, forms: set[str], found: set[str], chars: set[str], expansion: Expansion
+    ) -> tuple[float, float]:
+        """A question word's weight, and the share of it the evidence ``found`` holds."""
+        bm25 = self.index.bm25
+        weight = bm25.smooth_idf(word)
+        if (
+            word not in expansion.dictionary_words
+            and not CJK_CHAR.search(word)
+            and word not in bm25.vocabulary
+        ):
+            weight *= self.settings.unseen_name_weight
+        share = self._match(word, forms, found, chars)
+        inner = self._inner(word)
+        if not inner:
+            return weight, share
+        inner_weights = [bm25.smooth_idf(part) for part in inner]
+        if share < 1.0:
+            credited = sum(
+                part_weight * self._char_credit(part, chars)
+                for part, part_weight in zip(inner, inner_weights, strict=True)
+            )
+            share = (weight * share + credited) / (weight + sum(inner_weights))
+        return weight + sum(inner_weights), share
 
     def evidence(self, answer: list[int]) -> set[str]:
         """The terms of the answer sentences, or of their whole note, and of its title."""
@@ -99,10 +122,19 @@ class CoverageMeter:
         parts = split_joined(word)
         if forms & found or (parts and set(parts) <= found):
             return 1.0
+        return self._char_credit(word, chars)
+
+    def _char_credit(self, word: str, chars: set[str]) -> float:
+        """``char_credit`` times the share of the word's Chinese characters in ``chars``."""
         han = [ch for ch in word if CJK_CHAR.match(ch)]
         if not han:
             return 0.0
         return self.settings.char_credit * sum(ch in chars for ch in han) / len(han)
+
+    def _inner(self, word: str) -> list[str]:
+        if not self.settings.inner_words or not CJK_CHAR.match(word):
+            return []
+        return inner_words(word)
 
 
 def _words(query: list[str]) -> dict[str, set[str]]:

@@ -5,6 +5,7 @@ Example:
     ['梯度', '检查点', '梯度²', '度检²', '检查²', '查点²']
 """
 
+from qabot.tokenizer.jieba_cut import inner_words
 from qabot.tokenizer.terms import (
     BIGRAM_MARK,
     CJK_CHAR,
@@ -23,6 +24,7 @@ __all__ = [
     "Token",
     "Tokenizer",
     "default_stopwords",
+    "inner_words",
     "is_bigram",
     "run_together",
     "split_joined",

@@ -154,3 +154,11 @@ def search_grams(word: str, start: int, frequencies: dict[str, int]) -> list[Spa
         for i in range(len(word) - n + 1)
         if frequencies.get(word[i : i + n])
     ]
+
+
+def inner_words(word: str) -> list[str]:
+    """The dictionary words inside a long word, once each, as search mode adds them
+    (红烧肉 → 红烧, 烧肉); none for a word of two characters."""
+    dictionary = jieba.dt
+    dictionary.check_initialized()
+    return list(dict.fromkeys(inner for inner, _, _ in search_grams(word, 0, dictionary.FREQ)))

@@ -56,6 +56,22 @@ def test_a_paraphrased_chinese_word_earns_part_credit(built: tuple[NotesIndex, T
     assert 0 < strict < lenient < 1
 
 
+def test_a_long_word_weighs_as_the_words_inside_it(notes_folder: Make) -> None:
+    """红烧肉 means 红烧 and 烧肉 too: a note sharing only the question's 好吃 covers less of
+    it than when 红烧肉 weighs one word; a long word the note holds is covered either way."""
+    notes = NOTES + "上次那家店不好吃。\n红烧肉是一道家常菜。\n"
+    built = build_index(notes_folder({"a.txt": notes}), SETTINGS), make_tokenizer(SETTINGS)
+    index, tokenizer = built
+    terms = tokenizer.terms("红烧肉怎么做才好吃?")
+    shop = next(sid for sid, s in enumerate(index.snippets) if "那家店" in s.text)
+
+    def shop_coverage(rule: ReaderSettings) -> float:
+        return CoverageMeter(index, rule).coverage(terms, [shop])
+
+    assert 0 < shop_coverage(ReaderSettings()) < shop_coverage(ReaderSettings(inner_words=False))
+    assert coverage(built, "红烧肉是什么?", ReaderSettings()) == pytest.approx(1.0)
+
+
 def test_an_unknown_name_weighs_more(built: tuple[NotesIndex, Tokenizer]) -> None:
     question = "Python GIL 是什么?"
     plain = coverage(built, question, ReaderSettings(unseen_name_weight=1.0))

@@ -7,6 +7,7 @@ from qabot.tokenizer import (
     BIGRAM_MARK,
     Tokenizer,
     default_stopwords,
+    inner_words,
     is_bigram,
     split_joined,
     split_version,
@@ -123,6 +124,13 @@ def test_search_mode_adds_the_words_inside_long_words() -> None:
         Tokenizer(TokenizerSettings(char_bigrams=False, search_mode=True)).terms("中华人民共和国")
     )
     assert plain < search and {"中华", "人民", "共和国"} <= search
+
+
+def test_the_words_inside_a_long_word_are_those_search_mode_adds() -> None:
+    search = Tokenizer(TokenizerSettings(char_bigrams=False, search_mode=True))
+    assert inner_words("中华人民共和国") == search.terms("中华人民共和国")[:-1]
+    assert inner_words("红烧肉") == ["红烧", "烧肉"]
+    assert inner_words("显卡") == []
 
 
 def test_notes_are_cut_in_search_mode_and_questions_are_not() -> None:
