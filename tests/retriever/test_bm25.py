@@ -15,8 +15,8 @@ from qabot.store.arrays_io import flatten
 @pytest.fixture(autouse=True, params=["sort-all", "partition-first", "cut-off-in-one-column"])
 def selecting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with each way of picking the best: sorting every entry,
-    partitioning them first (the cut-off and its ties), or finding the cut-off in one
-    column first and skipping the columns that cannot reach it, as questions with a
+    partitioning them first (the cut-off and its ties), or finding a cut-off in a few
+    columns first and skipping the columns that cannot reach it, as questions with a
     common word do: all must agree exactly."""
     threshold = 1 << 62 if request.param == "sort-all" else 0
     monkeypatch.setattr(bm25_module, "_SORT_IN_PYTHON", threshold)
