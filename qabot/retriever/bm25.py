@@ -119,8 +119,8 @@ class BM25Index:
         self._indptr = memoryview(self.indptr).cast("B").cast("q")
         # Columns of recent query terms: most questions reuse common words.
         self._memo: dict[str, int | None] = {}
-        # Each column's largest weight, by where the column starts.
-        self._peaks: dict[int, float] = {}
+        # The largest weight of each column asked for, by its span.
+        self._peaks: dict[tuple[int, int], float] = {}
         # Scratch scores for multi-term queries, zero between queries; the lock lets
         # several threads (the Telegram adapter) ask at once.
         self._scores: np.ndarray | None = None
@@ -223,8 +223,8 @@ class BM25Index:
 
         ``np.add.at`` adds the weights one by one in query order, as rank-bm25 adds its
         columns, so every score is rank-bm25's to the last bit. Only the postings read
-        are touched: a few numpy calls whatever the number of columns, and no pass
-        over every document.
+        are touched, in a few numpy calls whatever the number of columns; the scratch
+        scores are cleared whole only when the postings cover much of them.
         """
         if len(spans) == 1:
             start, end = spans[0]
@@ -235,11 +235,10 @@ class BM25Index:
                 self._scores = np.zeros(self.size)
             scores = self._scores
             np.add.at(scores, rows, weights)
+            cut_off, read = 0.0, None  # all the rows, unless the cut-off skips columns
             if len(rows) > _CUT_OFF_FROM:
                 cut_off, read = self._cut_off(spans, rows, scores, k)
-                documents = np.concatenate([rows[start:end] for start, end in read])
-            else:
-                cut_off, documents = 0.0, rows
+            documents = rows if read is None else np.concatenate([rows[i:j] for i, j in read])
             sums = scores[documents]
             # Past one posting in ten documents, clearing the whole array costs less
             # than clearing each posting's document (at 100k and 1M documents alike).
@@ -254,9 +253,9 @@ class BM25Index:
 
     def _cut_off(
         self, spans: list[tuple[int, int]], rows: np.ndarray, scores: np.ndarray, k: int
-    ) -> tuple[float, list[tuple[int, int]]]:
+    ) -> tuple[float, list[tuple[int, int]] | None]:
         """A score at least k documents reach, and the stretches of ``rows`` (one per
-        column) that hold every document reaching it.
+        column) that hold every document reaching it (None: all of them).
 
         The documents of one column are distinct, so the k-th best score in a column
         holding k of them is reached by k documents. The shortest such columns are rare
@@ -270,7 +269,7 @@ class BM25Index:
         starts = list(accumulate(lengths, initial=0))
         fitting = sorted((length, column) for column, length in enumerate(lengths) if length >= k)
         if not fitting:
-            return 0.0, [(0, len(rows))]
+            return 0.0, None
         cut_off = 0.0
         for _, column in fitting[:_CUT_OFF_COLUMNS]:
             sample = scores[rows[starts[column] : starts[column + 1]]]
@@ -284,14 +283,15 @@ class BM25Index:
             if bound * (1 + 1e-9) >= cut_off:
                 break
             skipped.add(column)
-        read = [(starts[c], starts[c + 1]) for c in range(len(spans)) if c not in skipped]
-        return cut_off, read
+        if not skipped:
+            return cut_off, None
+        return cut_off, [(starts[c], starts[c + 1]) for c in range(len(spans)) if c not in skipped]
 
     def _peak(self, span: tuple[int, int]) -> float:
         """The largest weight in a column, remembered: common words come back."""
-        peak = self._peaks.get(span[0])
+        peak = self._peaks.get(span)
         if peak is None:
             if len(self._peaks) > _MEMO_TERMS:
                 self._peaks.clear()
-            peak = self._peaks[span[0]] = float(self.data[span[0] : span[1]].max())
+            peak = self._peaks[span] = float(self.data[span[0] : span[1]].max())
         return peak
