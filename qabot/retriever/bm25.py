@@ -27,7 +27,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 
 import numpy as np
 
@@ -36,8 +36,11 @@ from qabot.retriever.weights import WeightMatrix, weight_matrix
 
 # Up to this many entries, the best are picked by sorting them all.
 _SORT_IN_PYTHON = 64
-# From this many entries, a first cut-off is taken from one column.
+# From this many entries, a first cut-off is taken from a few columns, the shortest.
 _CUT_OFF_FROM = 4096
+# Three, not one: at 100k documents it keeps a sixth of the entries one column kept
+# for the slowest questions; six were no faster.
+_CUT_OFF_COLUMNS = 3
 # Query terms whose columns are remembered; past this the memo starts afresh.
 _MEMO_TERMS = 100_000
 
@@ -116,6 +119,8 @@ class BM25Index:
         self._indptr = memoryview(self.indptr).cast("B").cast("q")
         # Columns of recent query terms: most questions reuse common words.
         self._memo: dict[str, int | None] = {}
+        # The largest weight of each column asked for, by its span.
+        self._peaks: dict[tuple[int, int], float] = {}
         # Scratch scores for multi-term queries, zero between queries; the lock lets
         # several threads (the Telegram adapter) ask at once.
         self._scores: np.ndarray | None = None
@@ -170,13 +175,10 @@ class BM25Index:
         spans = self._spans(self._columns(query))
         if not spans or k <= 0:
             return []
-        documents, sums = self._sums(spans)
-        # A document is listed once per query column holding it, each time with its
+        documents, sums = self._sums(spans, k)
+        # A document is listed at most once per query column, each time with its
         # whole score: the ``k * columns`` best entries hold at least k documents.
         entries = k * len(spans)
-        if len(sums) > _CUT_OFF_FROM:
-            keep = sums >= _cut_off_in_one_column(spans, sums, k)
-            documents, sums = documents[keep], sums[keep]
         if len(sums) > max(entries, _SORT_IN_PYTHON):
             keep = sums >= np.partition(sums, len(sums) - entries)[len(sums) - entries]
             documents, sums = documents[keep], sums[keep]
@@ -214,14 +216,15 @@ class BM25Index:
         weights = np.concatenate([self.data[start:end] for start, end in spans])
         return rows, weights
 
-    def _sums(self, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Each posting's document and that document's score (so a document holding
-        several columns is listed several times, with the same score).
+    def _sums(self, spans: list[tuple[int, int]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Postings' documents and those documents' scores (so a document holding
+        several columns may be listed several times, with the same score): every
+        document that can be among the ``k`` best, at least once.
 
         ``np.add.at`` adds the weights one by one in query order, as rank-bm25 adds its
         columns, so every score is rank-bm25's to the last bit. Only the postings read
-        are touched: a few numpy calls whatever the number of columns, and no pass
-        over every document.
+        are touched, in a few numpy calls whatever the number of columns; the scratch
+        scores are cleared whole only when the postings cover much of them.
         """
         if len(spans) == 1:
             start, end = spans[0]
@@ -232,24 +235,63 @@ class BM25Index:
                 self._scores = np.zeros(self.size)
             scores = self._scores
             np.add.at(scores, rows, weights)
-            sums = scores[rows]
-            scores[rows] = 0
-        return rows, sums
+            cut_off, read = 0.0, None  # all the rows, unless the cut-off skips columns
+            if len(rows) > _CUT_OFF_FROM:
+                cut_off, read = self._cut_off(spans, rows, scores, k)
+            documents = rows if read is None else np.concatenate([rows[i:j] for i, j in read])
+            sums = scores[documents]
+            # Past one posting in ten documents, clearing the whole array costs less
+            # than clearing each posting's document (at 100k and 1M documents alike).
+            if len(rows) > len(scores) // 10:
+                scores.fill(0)
+            else:
+                scores[rows] = 0
+        if cut_off > 0:
+            keep = sums >= cut_off
+            documents, sums = documents[keep], sums[keep]
+        return documents, sums
 
+    def _cut_off(
+        self, spans: list[tuple[int, int]], rows: np.ndarray, scores: np.ndarray, k: int
+    ) -> tuple[float, list[tuple[int, int]] | None]:
+        """A score at least k documents reach, and the stretches of ``rows`` (one per
+        column) that hold every document reaching it (None: all of them).
 
-def _cut_off_in_one_column(spans: list[tuple[int, int]], sums: np.ndarray, k: int) -> float:
-    """A score at least k documents reach, from one column's entries of ``sums``.
+        The documents of one column are distinct, so the k-th best score in a column
+        holding k of them is reached by k documents. The shortest such columns are rare
+        terms', whose documents score high: the best of their cut-offs drops most
+        documents of a question with a common word. A document found only in columns
+        whose largest weights add up to less than the cut-off cannot reach it, so the
+        longest such columns are not read back: at 1M documents they hold most of a slow
+        question's postings, and gathering their scores took a third of its time.
+        """
+        lengths = [end - start for start, end in spans]
+        starts = list(accumulate(lengths, initial=0))
+        fitting = sorted((length, column) for column, length in enumerate(lengths) if length >= k)
+        if not fitting:
+            return 0.0, None
+        cut_off = 0.0
+        for _, column in fitting[:_CUT_OFF_COLUMNS]:
+            sample = scores[rows[starts[column] : starts[column + 1]]]
+            kth = np.partition(sample, len(sample) - k)[len(sample) - k]
+            cut_off = max(cut_off, float(kth))
+        skipped: set[int] = set()
+        bound = 0.0
+        for column in sorted(range(len(spans)), key=lengths.__getitem__, reverse=True):
+            bound += self._peak(spans[column])
+            # A sum of float64s errs by far less than this margin.
+            if bound * (1 + 1e-9) >= cut_off:
+                break
+            skipped.add(column)
+        if not skipped:
+            return cut_off, None
+        return cut_off, [(starts[c], starts[c + 1]) for c in range(len(spans)) if c not in skipped]
 
-    The documents of one column are distinct, so the k-th best score in a column
-    holding k of them is reached by k documents. The shortest such column is a rare
-    term's, whose documents score high: the cut-off drops most entries of a question
-    with a common word before the partition, for a few thousand entries' work.
-    """
-    lengths = [end - start for start, end in spans]
-    fits = [length for length in lengths if length >= k]
-    if not fits:
-        return 0.0
-    column = lengths.index(min(fits))
-    start = sum(lengths[:column])
-    sample = sums[start : start + lengths[column]]
-    return float(np.partition(sample, len(sample) - k)[len(sample) - k])
+    def _peak(self, span: tuple[int, int]) -> float:
+        """The largest weight in a column, remembered: common words come back."""
+        peak = self._peaks.get(span)
+        if peak is None:
+            if len(self._peaks) > _MEMO_TERMS:
+                self._peaks.clear()
+            peak = self._peaks[span] = float(self.data[span[0] : span[1]].max())
+        return peak

@@ -15,8 +15,9 @@ from qabot.store.arrays_io import flatten
 @pytest.fixture(autouse=True, params=["sort-all", "partition-first", "cut-off-in-one-column"])
 def selecting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with each way of picking the best: sorting every entry,
-    partitioning them first (the cut-off and its ties), or finding the cut-off in one
-    column first, as questions with a common word do: all must agree exactly."""
+    partitioning them first (the cut-off and its ties), or finding a cut-off in a few
+    columns first and skipping the columns that cannot reach it, as questions with a
+    common word do: all must agree exactly."""
     threshold = 1 << 62 if request.param == "sort-all" else 0
     monkeypatch.setattr(bm25_module, "_SORT_IN_PYTHON", threshold)
     if request.param == "cut-off-in-one-column":
@@ -194,3 +195,28 @@ def test_a_document_in_every_column_does_not_crowd_out_the_others() -> None:
     for k in (1, 2, 5, 40):
         order = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:k]
         assert [doc for doc, _ in index.top_k(query, k)] == order
+
+
+def test_the_columns_of_common_words_are_skipped_yet_the_top_is_rank_bm25s() -> None:
+    # "the" and "of" fill most documents and weigh little: a document holding only
+    # them cannot reach the cut-off the rare word sets, so their columns are not read
+    # back, and the documents holding them and the rare word still rank exactly.
+    rng = random.Random(4)
+    corpus = [
+        [*rng.choices(["the", "of", "w1", "w2"], k=rng.randint(1, 6)), *["rare"] * (d % 97 == 0)]
+        for d in range(6000)
+    ]
+    index = BM25Index(corpus)
+    reference = BM25Okapi(corpus)
+    query = ["the", "rare", "of", "w1", "the"]
+    spans = index._spans(index._columns(query))
+    rows, weights = index._postings(spans)
+    scores = np.zeros(index.size)
+    np.add.at(scores, rows, weights)
+    assert len(index._cut_off(spans, rows, scores, 5)[1]) < len(spans)
+    expected = np.asarray(reference.get_scores(query))
+    for k in (1, 5, 40):
+        order = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:k]
+        top = index.top_k(query, k)
+        assert [doc for doc, _ in top] == order
+        assert [score for _, score in top] == expected[order].tolist()
