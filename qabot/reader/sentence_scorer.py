@@ -97,8 +97,9 @@ class SentenceScorer:
         """``(snippet id, score)`` for every sentence of ``notes``, best first.
 
         ``notes`` are ``(document, BM25 score)`` pairs from :class:`NoteRanker`, best
-        first; ties keep the better note and the earlier sentence first. ``weights``
-        weighs the terms added to the question (1 for any other term).
+        first; ties keep the better note and the earlier sentence first. ``expansion``
+        holds the terms added to the question, with their weights (1 for any other
+        term) and the question words they stand for.
         """
         expansion = expansion or Expansion()
         weights = expansion.weights
@@ -231,19 +232,18 @@ def asked_words(query: list[str], expansion: Expansion) -> list[list[str]]:
     words = [term for term in dict.fromkeys(query) if not is_bigram(term) and term not in added]
     pairs = {first + second for first in words for second in words if first != second}
     own = [word for word in words if word not in pairs]
-    translated = list(
-        dict.fromkeys(
-            term
-            for word in own
-            for term in [
-                term
-                for term, credit in expansion.forms.get(word, ())
-                if credit == 1.0 and not is_bigram(term)
-            ]
-            or [word]
-        )
-    )
+    translated = list(dict.fromkeys(term for word in own for term in _stands_for(word, expansion)))
     return [own, translated] if translated != own else [own]
+
+
+def _stands_for(word: str, expansion: Expansion) -> list[str]:
+    """The words added to the question that fully stand for ``word``, or the word."""
+    full = [
+        term
+        for term, credit in expansion.forms.get(word, ())
+        if credit == 1.0 and not is_bigram(term)
+    ]
+    return full or [word]
 
 
 def _share(weights: dict[str, float], found: frozenset[str]) -> float:
