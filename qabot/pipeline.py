@@ -16,6 +16,7 @@ from qabot.build import Progress, build_index
 from qabot.config import Settings
 from qabot.index import NotesIndex
 from qabot.reader.extractive import ExtractiveReader
+from qabot.reader.glossary import default_glossary
 from qabot.schema import Answer
 from qabot.store.jieba_cache import make_tokenizer
 from qabot.tokenizer import Tokenizer
@@ -31,7 +32,10 @@ class QAPipeline:
         self.index = index
         self.tokenizer = tokenizer
         self.settings = settings
-        self.reader = ExtractiveReader(settings.reader, settings.retriever)
+        cache_dir = settings.index.cache_dir if settings.index.cache else None
+        self.reader = ExtractiveReader(
+            settings.reader, settings.retriever, default_glossary(cache_dir)
+        )
         self.built_at = time.time()  # when this index was built or loaded; /stats shows it
 
     @classmethod

@@ -32,12 +32,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from qabot.chat.review import evaluate_feedback, load_votes
 from qabot.config import DEFAULT_CONFIG_FILE, Settings, load_settings
 from qabot.eval.errors import EvalInputError
-from qabot.eval.questions import load_questions
-from qabot.eval.report import evaluate
-from qabot.eval.squad import evaluate_squad
 from qabot.pipeline import QAPipeline
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -76,6 +72,12 @@ def eval_command(
     ] = None,
 ) -> None:
     """Measure answer quality: note@1, answer@1, abstentions and latency."""
+    # Imported here: every command loads this module, and `qabot ask` starts faster.
+    from qabot.chat.review import evaluate_feedback, load_votes
+    from qabot.eval.questions import load_questions
+    from qabot.eval.report import evaluate
+    from qabot.eval.squad import evaluate_squad
+
     modes = [mode for mode in (questions, squad, offtopic, feedback) if mode is not None]
     if len(modes) != 1:
         raise EvalInputError(

