@@ -377,7 +377,9 @@ _NOTES = """
 ## How to read this
 
 - **Same tokens everywhere.** Every system retrieves over the terms qabot's tokenizer
-  gives (default settings: jieba words plus Chinese character bigrams). rank-bm25 is
+  gives (default settings: jieba words plus Chinese character bigrams; notes are also
+  cut in jieba's search mode, `tokenizer.index_search_mode`, which the baseline did
+  not do, so today's index holds a few more postings). rank-bm25 is
   sampled on fewer questions (it scores every document in Python).
 - **The baseline.** qabot-8409044 is the code before issue 14's refactor, taken with
   `git archive` at the start of the run: its cold build runs as it was, and its
@@ -390,10 +392,13 @@ _NOTES = """
   compiled by numba), so its time hardly depends on the question: its p95 is close to
   its p50. qabot and tantivy read only the postings of the question's terms. A
   question with a common word or bigram reads many more, so their p95 is several
-  times their p50. Before the partition, qabot cuts its entries at a score that k
-  documents of the rarest column reach (`qabot/retriever/bm25.py`). A MaxScore
-  attempt (score the rare columns' documents exactly and bound the rest) was
-  measured and dropped: at 1M its bound failed for most long questions.
+  times their p50. qabot adds every posting in one `np.add.at` (exact), then takes a
+  cut-off from the three rarest columns holding k documents (a score k documents
+  reach) and does not read back the longest columns whose largest weights add up to
+  less: a document only they hold cannot reach it (`qabot/retriever/bm25.py`). At
+  1M that gathering had been a third of a slow question's time. A MaxScore attempt
+  (score the rare columns' documents exactly and bound the rest) was measured and
+  dropped: at 1M its bound failed for most long questions.
 - **Build against 8409044.** Since 8409044 a cold build also does more:
   - it saves jieba's dictionary with a hash index, once per cache folder
     (`qabot/store/jieba_cache.py`), which lets a one-shot `qabot ask` start in less
@@ -412,6 +417,8 @@ _NOTES = """
 - **Start-up.** `qabot ask` loads the snapshot (memory-mapped, CRC-checked), and
   jieba's dictionary from the cache (`qabot/store/jieba_cache.py`), which is faster
   than jieba's own load: that is why it can take less time than the jieba baseline.
+  An English question also reads CC-CEDICT, decompressed once into the cache
+  (`qabot/store/dictionary_cache.py`: about 10 ms instead of 60).
 - **The default reader.** With `reader.candidate_notes > 0` the reader first ranks
   whole notes with a second BM25 matrix (words, and bigrams at their weight, in one
   sparse top-k), built with the index and saved in the snapshot
