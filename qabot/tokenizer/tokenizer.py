@@ -191,7 +191,8 @@ class Tokenizer:
             found: list[Span] = []
             for word in cut(block, dictionary):
                 finish = position + len(word)
-                if search:
+                # Most words have two characters or one: nothing inside, and no call.
+                if search and finish - position > 2:
                     found += search_grams(word, position, dictionary.FREQ)
                 found.append((word, position, finish))
                 position = finish
