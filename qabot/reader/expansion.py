@@ -86,9 +86,10 @@ def expand_query(
     ``vocabulary``."""
     expansion = Expansion()
     asked = set(query)
+    in_english = not CJK_CHAR.search(question)
     # A question asked in Chinese already uses the notes' words for what it asks: its
     # English terms are names the notes write in English too ("LoRA 的 rank 设多少").
-    if sources.note_glossary is not None and not CJK_CHAR.search(question):
+    if sources.note_glossary is not None and in_english:
         for english, terms in sources.note_glossary.expand(query).items():
             for word in english.split():
                 expansion.add(word, terms, 1.0, 1.0, asked)
@@ -97,13 +98,12 @@ def expand_query(
         limit = settings.translations
         # Chinese notes hold English words as names and glosses ("Weights 仅权重量化"):
         # an English question's words are translated even when the notes hold them.
-        english = not CJK_CHAR.search(question)
         found = expand(
             open_words,
             vocabulary,
             sources.dictionary,
             limit,
-            known_too=english,
+            known_too=in_english,
             usage=sources.usage,
         )
         for word, terms in found.items():
