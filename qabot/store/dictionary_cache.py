@@ -23,7 +23,7 @@ import numpy as np
 
 from qabot.store.arrays_io import load_file, save_file
 from qabot.store.cache import UNREADABLE
-from qabot.store.key import FORMAT_VERSION, digest
+from qabot.store.key import derived_file
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def dictionary_text(root: Path, gzipped: Path) -> bytes:
     """The text of the ``gzipped`` dictionary, from the cache under ``root`` when it is
     there; otherwise decompressed and saved there (a cache that cannot be written is
     only a slower start)."""
-    stat = gzipped.stat()
-    key = digest(gzipped.name, stat.st_size, stat.st_mtime_ns)
-    path = root / f"v{FORMAT_VERSION}" / f"{gzipped.name}-{key[:16]}.text"
+    path, key = derived_file(root, gzipped, gzipped.name, ".text", gzipped.name)
     if path.is_file():
         try:
             return load_file(path, _Text, key).data.tobytes()

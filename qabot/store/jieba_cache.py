@@ -37,7 +37,7 @@ from qabot.arrays import StringIndex, StringTable
 from qabot.config import Settings
 from qabot.store.arrays_io import load_file, save_file
 from qabot.store.cache import UNREADABLE
-from qabot.store.key import FORMAT_VERSION, code_version, digest
+from qabot.store.key import code_version, derived_file
 from qabot.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,4 @@ def _pristine(tokenizer: jieba.Tokenizer) -> bool:
 
 def _location(root: Path) -> tuple[Path, str]:
     dictionary = Path(jieba.__file__).with_name("dict.txt")
-    stat = dictionary.stat()
-    key = digest(code_version(), jieba.__version__, stat.st_size, stat.st_mtime_ns)
-    return root / f"v{FORMAT_VERSION}" / f"jieba-{key[:16]}.dict", key
+    return derived_file(root, dictionary, "jieba", ".dict", code_version(), jieba.__version__)

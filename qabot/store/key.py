@@ -53,6 +53,15 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def derived_file(root: Path, source: Path, stem: str, suffix: str, *parts: Any) -> tuple[Path, str]:
+    """Where the cache under ``root`` keeps what is made from the file ``source``
+    (``{stem}-{key's start}{suffix}``), and its key: ``parts``, then the file's size and
+    modification time, so a changed file is made afresh."""
+    stat = source.stat()
+    key = digest(*parts, stat.st_size, stat.st_mtime_ns)
+    return root / f"v{FORMAT_VERSION}" / f"{stem}-{key[:16]}{suffix}", key
+
+
 @cache
 def code_version() -> str:
     """A hash of the code and libraries that shape an index; see the module docstring."""
