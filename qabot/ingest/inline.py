@@ -1,5 +1,8 @@
 """Markdown inline content as clean text: what a reader sees, mapped back to the file.
 
+(Just over 300 lines: one walk over markdown-it's inline tokens, all of whose kinds
+move the same cursor through the block's raw text.)
+
 markdown-it-py's inline tokens say what each piece is (text, emphasis, a link, code)
 but not where it sits. :class:`Locator` places a block's inline content on its raw
 lines, and :func:`render_inline` walks the tokens with a cursor into that content,
@@ -9,7 +12,8 @@ adding to a :class:`~qabot.ingest.textmap.CleanText`:
   HTML tags (``<br>``, ``<div>`` become a line break), footnote references and numeric
   citation links (``[1](#refer-1)``) are dropped;
 - inline code and maths are kept verbatim with their delimiters (```x```, ``$\\beta$``),
-  so adapters can show them as code; a doc-tool role before inline code
+  so adapters can show them as code, but maths that is one name (``$XGBoost$``) reads
+  as the name; a doc-tool role before inline code
   (``:numref:`sec_mlp```) is dropped with it;
 - a bold marker CommonMark could not pair (``**“引号”**后``, a known CJK gap, or a
   stray one) is dropped.
@@ -36,6 +40,11 @@ _ROLE = re.compile(r":[a-z][a-z0-9_-]*:$")
 _CITATION_MARKER = re.compile(r"\[?\^?\d{1,3}\]?")
 _TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|tr|td|th|h[1-6]|summary|details|ul|ol|table)\b", re.I)
+# Q&A notes open an answer with a label ("答：", "A:"), which is not part of it.
+_ANSWER_LABEL = re.compile(r"(?:答|回答|解答|a|answer)\s*[：:]\s*", re.IGNORECASE)
+# Maths that is one name or symbol of two or more characters (``$XGBoost$``, ``$L1$``)
+# sets a word in italics; it reads as the word.
+_MATHS_WORD = re.compile(r"\s*([A-Za-z][A-Za-z0-9]+)\s*")
 _DELIMITERS = frozenset({"em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close"})
 
 
@@ -105,6 +114,8 @@ def render_inline(token: Token, locate: Locator, out: CleanText) -> None:
                 out.put(text, locate(cursor), locate(cursor))
                 continue
             cursor = at + len(text)
+            if at == 0 and (label := _ANSWER_LABEL.match(text)):
+                text, at = text[label.end() :], label.end()
             following = children[i + 1] if i + 1 < len(children) else None
             if following is not None and following.type == "code_inline":
                 role = _ROLE.search(text)
@@ -132,7 +143,17 @@ def render_inline(token: Token, locate: Locator, out: CleanText) -> None:
                 cursor = _code_end(content, at + len(child.markup), child.markup)
             else:
                 cursor = _math_end(content, at, child)
-            _copy_verbatim(content, at, cursor, locate, out)
+            word = _MATHS_WORD.fullmatch(child.content) if kind == "math_inline" else None
+            # A formula on lines of its own inside a paragraph is a line of its own.
+            display = kind == "math_inline_double" and content[at - 1 : at] in ("", "\n")
+            if display:
+                out.line_break(locate(at), locate(at), hard=True)
+            if word is not None:
+                _copy_text(word.group(1), at + len(child.markup) + word.start(1), locate, out)
+            else:
+                _copy_verbatim(content, at, cursor, locate, out)
+            if display and content[cursor : cursor + 1] in ("", "\n"):
+                out.line_break(locate(cursor), locate(cursor), hard=True)
         elif kind in _DELIMITERS:
             at = content.find(child.markup, cursor)
             if at >= 0:

@@ -6,7 +6,9 @@ state: the heading path, the open list or quote, the file's line offsets.)
 The parser is CommonMark with tables, front matter, dollar maths, footnotes and task
 lists (mdit-py-plugins). What becomes a note:
 
-- a paragraph, its soft line breaks joined (with no space between CJK characters);
+- a paragraph, its soft line breaks joined (with no space between CJK characters),
+  less an opening answer label (``答：``, ``A:``), a formula on lines of its own
+  inside it (``$$…$$``) on a line of its own;
 - a top-level list item, blockquote or footnote, with everything nested in it, each
   paragraph or nested item on a line of its own;
 - a table row, read as ``header: cell; header: cell``;
@@ -15,7 +17,8 @@ lists (mdit-py-plugins). What becomes a note:
   sentences.
 
 Headings are not notes: a note's title is its heading path (``模型压缩 › 知识蒸馏``).
-A paragraph that is one short bold phrase (``**优点**：``) is a sub-heading too.
+A paragraph that is one short bold phrase or question (``**优点**：``, ``**Q1：…？**``)
+with text under it is a sub-heading too; with none before the next heading, it is text.
 A file with no ``#`` heading whose first block is a short plain line (with more
 below it) takes that line as its title. A note before any heading takes its own
 first words. Front matter,
@@ -61,7 +64,7 @@ def markdown_parser() -> MarkdownIt:
         MarkdownIt("commonmark")
         .enable("table")
         .use(front_matter_plugin)
-        .use(dollarmath_plugin)
+        .use(dollarmath_plugin, double_inline=True)
         .use(footnote_plugin)
         .use(tasklists_plugin)
     )
@@ -94,6 +97,12 @@ class Outline:
         the real heading it stands under, until the next such line or heading."""
         real = [level for level, _ in self.headings if level == int(level)]
         self.enter((real[-1] if real else 0) + 0.5, text)
+
+
+def _heads_something(tokens: list[Token], after: int) -> bool:
+    """Whether a block ending before ``after`` has text under it before the next heading:
+    a bold line with nothing under it is the section's content, not a sub-heading."""
+    return after < len(tokens) and tokens[after].type != "heading_open"
 
 
 def parse_markdown(text: str) -> list[ParsedNote]:
@@ -140,7 +149,11 @@ class _BlockReader:
                     self.container = None
             elif kind == "paragraph_open":
                 inline = tokens[i + 1]
-                if depth == 0 and (heading := self._bold_line(inline)):
+                if (
+                    depth == 0
+                    and _heads_something(tokens, i + 3)
+                    and (heading := self._bold_line(inline))
+                ):
                     self.outline.enter_bold_line(heading)
                 else:
                     self._unit(inline, lambda out, inline=inline: self._render(inline, out))
@@ -196,7 +209,9 @@ class _BlockReader:
         ):
             return None
         text = self._plain(inline).rstrip(" :：")
-        if not text or len(text) > _TITLE_CHARS or any(mark in text for mark in "。！？!?"):
+        # A bold question is the question the text below answers (Q&A notes); a bold
+        # statement or exclamation is emphasis.
+        if not text or len(text) > _TITLE_CHARS or any(mark in text for mark in "。！!"):
             return None
         return text
 

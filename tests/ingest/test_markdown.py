@@ -183,6 +183,36 @@ def test_a_paragraph_of_one_bold_phrase_is_a_sub_heading() -> None:
     ]
 
 
+def test_a_bold_question_heads_its_answer_and_a_bold_line_heading_nothing_is_text() -> None:
+    # Q&A notes ask in bold lines; a bold answer with no text under it is the answer.
+    text = (
+        "# 随机森林\n\n## 1. 随机性\n\n**Q1：体现在哪里？**\n\n有放回地取样。\n\n"
+        "## 2. 为什么不容易过拟合？\n\n**多次随机取样，多次随机选择特征**\n\n## 3. 其他\n\n正文。\n"
+    )
+    assert [(note.title, note.text) for note in parse_markdown(text)] == [
+        ("随机森林 › 1. 随机性 › Q1：体现在哪里？", "有放回地取样。"),
+        ("随机森林 › 2. 为什么不容易过拟合？", "多次随机取样，多次随机选择特征"),
+        ("随机森林 › 3. 其他", "正文。"),
+    ]
+
+
+def test_an_answer_label_opening_a_paragraph_is_not_part_of_it() -> None:
+    text = "# BERT\n\n问：怎么 mask？\n\n答：随机选 15% 的词。\n\n> A: It masks words.\n"
+    assert [note.text for note in parse_markdown(text)] == [
+        "问：怎么 mask？",
+        "随机选 15% 的词。",
+        "It masks words.",
+    ]
+
+
+def test_maths_that_is_one_name_reads_as_the_name_and_a_formula_line_stands_apart() -> None:
+    text = "$XGBoost$ 的 $L1$ 项与 $x$ 有关，即\n$$\nF_1 = 2PR\n$$\n得到调和平均。\n"
+    [note] = parse_markdown(text)
+    assert note.text == "XGBoost 的 L1 项与 $x$ 有关，即\n$$ F_1 = 2PR $$\n得到调和平均。"
+    start, end = note.offsets.span(0, len("XGBoost"))
+    assert text[start:end] == "XGBoost"
+
+
 @pytest.mark.parametrize(
     ("text", "titles"),
     [
