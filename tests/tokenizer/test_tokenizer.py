@@ -154,3 +154,11 @@ def test_the_extended_list_drops_light_words() -> None:
     ]
     basic_settings = TokenizerSettings(char_bigrams=False, extended_stopwords=False)
     assert Tokenizer(basic_settings).terms("神经网络里一般用什么") != ["神经网络"]
+
+
+def test_a_prefix_jieba_cuts_off_a_term_is_no_stopword(tokenizer: Tokenizer) -> None:
+    # jieba's dictionary lacks 过拟合 and 欠拟合 and cuts the prefix off: dropping it
+    # would make both questions ask only for 拟合.
+    over, under = tokenizer.terms("什么是过拟合？"), tokenizer.terms("什么是欠拟合？")
+    assert "过" in over and "欠" in under
+    assert set(over) != set(under)
