@@ -178,11 +178,13 @@ def cited_first(answer: Answer) -> list[str]:
 
 
 def answer_sentences(answer: Answer) -> int:
-    """How many cited sentences the answer quotes: they lead the citations, joined by spaces."""
+    """How many cited sentences the answer quotes: they lead the citations, and the
+    answer joins them by spaces in their note's order."""
     if answer.abstained:
         return 0
     for count in range(1, len(answer.citations) + 1):
-        if " ".join(c.text for c in answer.citations[:count]) == answer.answer:
+        texts = [c.text for c in answer.citations[:count]]
+        if len(" ".join(texts)) == len(answer.answer) and all(t in answer.answer for t in texts):
             return count
     return 1
 

@@ -40,11 +40,12 @@ class NotesIndex:
     # The arrays all of the above are views of; other stages build on them.
     arrays: IndexArrays
 
-    def next_snippet(self, snippet_id: int) -> int | None:
-        """The snippet that follows ``snippet_id`` in its first note, if any."""
+    def neighbour(self, snippet_id: int, step: int = 1) -> int | None:
+        """The snippet ``step`` places after ``snippet_id`` in its first note (before,
+        for a negative ``step``), if any."""
         sequence = self.note_snippets.get(self.snippets[snippet_id].note_ids[0], [])
-        position = sequence.index(snippet_id)
-        return sequence[position + 1] if position + 1 < len(sequence) else None
+        position = sequence.index(snippet_id) + step
+        return sequence[position] if 0 <= position < len(sequence) else None
 
     @classmethod
     def from_arrays(cls, folder: Path, arrays: IndexArrays) -> NotesIndex:

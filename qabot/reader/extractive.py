@@ -3,11 +3,10 @@
 Reading takes two stages. :class:`~qabot.retriever.note_ranker.NoteRanker` ranks whole
 notes with BM25; :class:`~qabot.reader.sentence_scorer.SentenceScorer` then scores the
 sentences of the best ``candidate_notes`` notes, combining their note's score with
-how much of the question each sentence holds. The best sentence is the answer. A
-sentence of the same note scoring within ``runner_up_margin`` of it joins the answer,
-since the scores cannot tell the two apart; otherwise, when the answer leaves some of
-the question's terms uncovered and the next sentence of the same note covers one of
-them, that sentence joins (at most ``max_sentences`` in all).
+how much of the question each sentence holds. The best sentence is the answer, with
+the sentences :mod:`qabot.reader.quote` adds to it: a runner-up of its note the scores
+cannot tell apart from it, the next ones while they hold question terms it lacks, and
+the one before when the first leans on it ("而…", "因此…").
 With ``candidate_notes = 0`` the retriever's sentence ranking is used as it is.
 
 The question is first widened (:mod:`qabot.reader.expansion`): English terms the
@@ -30,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 
 from qabot.build.matrices import note_matrix_for
@@ -42,6 +40,7 @@ from qabot.reader.coverage import CoverageMeter
 from qabot.reader.expansion import Expansion, Sources, expand_query
 from qabot.reader.glossary import Glossary, default_glossary
 from qabot.reader.homophones import Homophones, default_homophones
+from qabot.reader.quote import choose_sentences, in_note_order
 from qabot.reader.sentence_scorer import SentenceScorer, asked_words
 from qabot.retriever.note_glossary import NoteGlossary
 from qabot.retriever.note_ranker import NoteParams, NoteRanker
@@ -96,7 +95,7 @@ class ExtractiveReader:
         )
         if not ranked:
             return self._abstain(question, index, [])
-        chosen = self._choose(set(query_terms), ranked, sentence_scores, index)
+        chosen = choose_sentences(set(query_terms), ranked, sentence_scores, index, self.settings)
         meter = self._meter_for(index)
         if self._stages_for(index)[2].is_code(chosen[0]):
             # The words asking for code are the request, not what the code must hold.
@@ -116,7 +115,7 @@ class ExtractiveReader:
         if not citations:
             # Past the last page there is nothing to quote: an empty answer is an abstention.
             return Answer(question, "", True, [], notice="No more results.", page=page)
-        answer_ids = chosen if page == 0 else shown[:1]
+        answer_ids = in_note_order(chosen, index) if page == 0 else shown[:1]
         return Answer(
             question=question,
             answer=" ".join(index.snippets[sid].text for sid in answer_ids),
@@ -199,35 +198,6 @@ class ExtractiveReader:
             scorer = SentenceScorer(index, self.settings)
             self._stages = (index, ranker, scorer, CodeNotes(index))
         return self._stages[1], self._stages[2], self._stages[3]
-
-    def _choose(
-        self, query: set[str], ranked: list[int], scores: dict[int, float], index: NotesIndex
-    ) -> list[int]:
-        """The answer's sentences: the best, maybe a runner-up, then following ones.
-
-        The runner-up is the next-ranked sentence of the best one's note if it scores
-        within ``runner_up_margin`` of it; following sentences join while they hold
-        question terms the answer lacks.
-        """
-        best = ranked[0]
-        chosen = [best]
-        margin = self.settings.runner_up_margin
-        if margin and best in scores and self.settings.max_sentences > 1:
-            note = set(index.note_snippets.get(index.snippets[best].note_ids[0], ()))
-            for sid in ranked[1:]:
-                if scores.get(sid, -math.inf) < scores[best] - margin:
-                    break
-                if sid in note:
-                    chosen.append(sid)
-                    break
-        uncovered = query - {term for sid in chosen for term in index.snippet_terms[sid]}
-        while uncovered and len(chosen) < self.settings.max_sentences:
-            following = index.next_snippet(chosen[-1])
-            if following is None or not uncovered & set(index.snippet_terms[following]):
-                break
-            chosen.append(following)
-            uncovered -= set(index.snippet_terms[following])
-        return chosen
 
     def _abstain(self, question: str, index: NotesIndex, ranked: list[int]) -> Answer:
         topics: list[str] = []

@@ -93,14 +93,15 @@ def test_the_index_holds_what_the_plain_definition_gives(
     assert index.stats.snippets == len(expected) < len(raw)
 
 
-def test_next_snippet_is_the_following_sentence_of_the_note(
+def test_a_neighbour_is_the_following_or_preceding_sentence_of_the_note(
     folder: Path, settings: Settings
 ) -> None:
     index = build_index(folder, settings)
     note = next(n for n in index.notes if n.text.startswith("混合精度"))
     first, second = index.note_snippets[note.id]
     assert index.snippets[first].text.endswith("主权重！")
-    assert (index.next_snippet(first), index.next_snippet(second)) == (second, None)
+    assert (index.neighbour(first), index.neighbour(second)) == (second, None)
+    assert (index.neighbour(second, -1), index.neighbour(first, -1)) == (first, None)
 
 
 def test_parallel_tokenizing_gives_the_serial_index(

@@ -6,8 +6,9 @@ import pytest
 
 from qabot.config import Settings
 from qabot.eval.questions import LoadedQuestions, Question
-from qabot.eval.report import evaluate
+from qabot.eval.report import answer_sentences, evaluate
 from qabot.pipeline import QAPipeline
+from qabot.schema import Answer, Citation
 
 Make = Callable[[dict[str, str | bytes]], Path]
 
@@ -101,3 +102,13 @@ def test_file_at_1_credits_the_right_file_when_another_paragraph_is_cited(
     assert not second["note_at_1"] and not second["file_at_1"]
     assert report.overall.file_at_1 == 0.5
     assert "file@1           0.500" in report.lines()
+
+
+def test_the_sentences_an_answer_quotes_are_counted_in_any_order() -> None:
+    def cite(n: int, text: str) -> Citation:
+        return Citation(n, "a.md", n, "", text, 1.0, [], 0, len(text))
+
+    best, before, other = cite(1, "而测试时不丢弃。"), cite(2, "训练时丢弃。"), cite(3, "别的。")
+    answer = Answer("q", "训练时丢弃。 而测试时不丢弃。", False, [best, before, other])
+    assert answer_sentences(answer) == 2
+    assert answer_sentences(Answer("q", "而测试时不丢弃。", False, [best, before])) == 1
