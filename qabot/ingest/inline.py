@@ -40,8 +40,12 @@ _ROLE = re.compile(r":[a-z][a-z0-9_-]*:$")
 _CITATION_MARKER = re.compile(r"\[?\^?\d{1,3}\]?")
 _TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|tr|td|th|h[1-6]|summary|details|ul|ol|table)\b", re.I)
-# Q&A notes open an answer with a label ("答：", "A:"), which is not part of it.
-_ANSWER_LABEL = re.compile(r"(?:答|回答|解答|a|answer)\s*[：:]\s*", re.IGNORECASE)
+# Notes number a paragraph's lines without Markdown's list syntax ("2、", "（1）", "a)"),
+# and Q&A notes open an answer with a label ("答：", "A:"): neither is what is said.
+_LINE_OPENER = re.compile(r"(?:\d{1,2}、|[（(]\d{1,2}[)）]|[a-z][)）])\s*")
+_BLOCK_OPENER = re.compile(
+    rf"(?:答|回答|解答|a|answer)\s*[：:]\s*|{_LINE_OPENER.pattern}", re.IGNORECASE
+)
 # Maths that is one name or symbol of two or more characters (``$XGBoost$``, ``$L1$``)
 # sets a word in italics; it reads as the word.
 _MATHS_WORD = re.compile(r"\s*([A-Za-z][A-Za-z0-9]+)\s*")
@@ -94,8 +98,9 @@ def _place(line: str, raw: str, lines: LineTable, number: int) -> int:
     return start + max(found, 0)
 
 
-def render_inline(token: Token, locate: Locator, out: CleanText) -> None:
-    """Add the clean text of the inline ``token`` to ``out``."""
+def render_inline(token: Token, locate: Locator, out: CleanText, paragraph: bool = False) -> None:
+    """Add the clean text of the inline ``token`` to ``out``; of a ``paragraph``, less
+    the numbers opening its lines and an answer label opening it."""
     content = token.content
     children = token.children or []
     cursor = 0
@@ -114,8 +119,10 @@ def render_inline(token: Token, locate: Locator, out: CleanText) -> None:
                 out.put(text, locate(cursor), locate(cursor))
                 continue
             cursor = at + len(text)
-            if at == 0 and (label := _ANSWER_LABEL.match(text)):
-                text, at = text[label.end() :], label.end()
+            if paragraph and (at == 0 or content[at - 1] == "\n"):
+                opener = (_BLOCK_OPENER if at == 0 else _LINE_OPENER).match(text)
+                if opener:
+                    text, at = text[opener.end() :], at + opener.end()
             following = children[i + 1] if i + 1 < len(children) else None
             if following is not None and following.type == "code_inline":
                 role = _ROLE.search(text)

@@ -7,8 +7,9 @@ The parser is CommonMark with tables, front matter, dollar maths, footnotes and 
 lists (mdit-py-plugins). What becomes a note:
 
 - a paragraph, its soft line breaks joined (with no space between CJK characters),
-  less an opening answer label (``答：``, ``A:``), a formula on lines of its own
-  inside it (``$$…$$``) on a line of its own;
+  less an opening answer label (``答：``, ``A:``) and numbers opening its lines
+  (``2、``, ``a)``), a formula on lines of its own inside it (``$$…$$``) on a line
+  of its own;
 - a top-level list item, blockquote or footnote, with everything nested in it, each
   paragraph or nested item on a line of its own;
 - a table row, read as ``header: cell; header: cell``;
@@ -239,7 +240,7 @@ class _BlockReader:
             self.notes.append(ParsedNote(title or leading_words(text), text, offsets))
 
     def _render(self, inline: Token, out: CleanText) -> None:
-        render_inline(inline, self._locator(inline), out)
+        render_inline(inline, self._locator(inline), out, paragraph=True)
 
     def _render_html(self, token: Token, out: CleanText) -> None:
         render_html(token.content.rstrip("\n"), self._locator(token), out)

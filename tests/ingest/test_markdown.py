@@ -196,12 +196,16 @@ def test_a_bold_question_heads_its_answer_and_a_bold_line_heading_nothing_is_tex
     ]
 
 
-def test_an_answer_label_opening_a_paragraph_is_not_part_of_it() -> None:
-    text = "# BERT\n\n问：怎么 mask？\n\n答：随机选 15% 的词。\n\n> A: It masks words.\n"
-    assert [note.text for note in parse_markdown(text)] == [
-        "问：怎么 mask？",
-        "随机选 15% 的词。",
-        "It masks words.",
+def test_an_answer_label_and_line_numbers_opening_a_paragraph_are_not_part_of_it() -> None:
+    text = (
+        "# BERT\n\n## 2、怎么 mask\n\n问：怎么 mask？\n\n答：随机选 15% 的词。\n\n"
+        "> A: It masks words.\n\n2、**思路如下：**\na) 先选词，\n（2）再替换。\n"
+    )
+    assert [(note.title, note.text) for note in parse_markdown(text)] == [
+        ("BERT › 2、怎么 mask", "问：怎么 mask？"),
+        ("BERT › 2、怎么 mask", "随机选 15% 的词。"),
+        ("BERT › 2、怎么 mask", "It masks words."),
+        ("BERT › 2、怎么 mask", "思路如下：先选词，再替换。"),
     ]
 
 
