@@ -116,6 +116,7 @@ _DEFINITION = _merge(_HEADINGS, reader={"definition_weight": 0.5})
 _UNTYPED = _merge(_DEFINITION, reader={"untyped_penalty": 0.3})
 _INDEX_SEARCH = _merge(_UNTYPED, tokenizer={"index_search_mode": True})
 _INNER_WORDS = _merge(_INDEX_SEARCH, reader={"inner_words": True})
+_TITLE_CREDIT = _merge(_INNER_WORDS, reader={"title_credit": 0.5})
 
 # (name, what changes, settings overrides). "chosen" is the shipped default.
 VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
@@ -193,10 +194,14 @@ VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
         "coverage: a long word weighs as itself and the dictionary words inside it",
         _INNER_WORDS,
     ),
-    ("chosen", "the shipped defaults (= +inner-words)", {}),
+    (
+        "+title-credit",
+        "a word only in the heading path earns 0.5 of the word (0.3 in +headings)",
+        _TITLE_CREDIT,
+    ),
+    ("chosen", "the shipped defaults (= +title-credit)", {}),
     ("definition=1", "chosen, definition_weight 1", {"reader": {"definition_weight": 1.0}}),
     ("untyped=1", "chosen, untyped_penalty 1", {"reader": {"untyped_penalty": 1.0}}),
-    ("title-credit=0.5", "chosen, title_credit 0.5", {"reader": {"title_credit": 0.5}}),
     ("translate×3", "chosen, up to 3 translations per word", {"reader": {"translations": 3}}),
     ("dictionary=0.5", "chosen, dictionary_weight 0.5", {"reader": {"dictionary_weight": 0.5}}),
     ("dictionary=1", "chosen, dictionary_weight 1", {"reader": {"dictionary_weight": 1.0}}),

@@ -135,7 +135,7 @@ class ReaderSettings(_Section):
     char_weight: float = Field(0.5, ge=0)
     # A question word only in a sentence's heading path (not the sentence) earns it this
     # share of the word's weight: headings name what the sentences under them are about.
-    title_credit: float = Field(0.3, ge=0, le=1)
+    title_credit: float = Field(0.5, ge=0, le=1)
     answer_type_weight: float = Field(0.2, ge=0)
     # For 什么是 X / what is X: a sentence that opens by defining the question's last
     # word (X 是…, X 是指…) and holds its others earns this on top, and notes holding
