@@ -8,7 +8,7 @@ Each answer is judged on what ``qabot ask --json`` shows:
   file: the file of that ``source:line``, or a file with a note holding the substring
   (notes are paragraphs: this is "the right file, maybe another paragraph");
 - ``answer@1``: the answer holds an expected text (``scope="answer"``, question sets),
-  or its first sentence does (``scope="first_sentence"``, SQuAD);
+  or its best sentence, the first cited, does (``scope="first_sentence"``, SQuAD);
 - ``answer@3``: one of the first three cited sentences holds one;
 - a question that must abstain is right when it abstains; one that must not is a
   false abstention when it does.

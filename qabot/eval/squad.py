@@ -2,8 +2,8 @@
 
 The file's contexts are written under ``folder``, one file per article and one
 paragraph per line (see :mod:`qabot.eval.questions`), indexed once, and every
-answerable question is asked against them. ``answer@1`` counts the answer's first
-sentence only; the report also gives the time indexing took.
+answerable question is asked against them. ``answer@1`` counts the answer's best
+sentence (its first citation) only; the report also gives the time indexing took.
 
 Example:
     >>> report = evaluate_squad(Path("benchmarks/data/cmrc2018_dev.json"),
