@@ -1,7 +1,8 @@
 """Cut a note into sentence-sized spans, keeping character offsets.
 
-Sentences end at 。！？；!?;, at a Western full stop followed by a space, and at a
-line break, unless a comma or colon follows (the sentence goes on). A span shorter
+Sentences end at 。！？；!?;, at a Western full stop followed by a space (not one
+ending an abbreviation: et al., e.g., vs.), and at a line break, unless a comma or
+colon follows (the sentence goes on). A span shorter
 than ``min_chars`` joins its neighbour; one longer than ``max_chars`` is cut at the
 last comma or space before the limit (or hard at the limit if there is none).
 Nothing is cut inside inline code, maths, a URL or an HTML entity: ``$a; b$``,
@@ -23,6 +24,9 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’\"')）」』]*|(?<=[a-z0-
 _SOFT_BREAK = re.compile(r"[,，、:：]\s*|\s+")
 # After an end mark, the sentence goes on: "先行者（Respect！！！），否则…".
 _GOES_ON = re.compile(r"[ \t]*[,，、:：]")
+# A full stop that ends an abbreviation ends no sentence: "Tim Salimans et al. 在2016年".
+_ABBREVIATION = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|fig|eq|approx)\.$", re.IGNORECASE)
+_ABBREVIATION_CHARS = 8
 CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$")
 """Inline code or maths, delimiters included, as clean note text keeps them."""
 # Spans no cut falls inside: inline code, maths, URLs (not their final punctuation)
@@ -61,6 +65,10 @@ class SentenceSplitter:
         start = 0
         for match in _SENTENCE_END.finditer(text):
             if protected.covers(match.start()) or _GOES_ON.match(text, match.end()):
+                continue
+            if match.group() == "." and _ABBREVIATION.search(
+                text, max(0, match.end() - _ABBREVIATION_CHARS), match.end()
+            ):
                 continue
             yield from _trimmed(text, start, match.end())
             start = match.end()

@@ -98,3 +98,12 @@ def test_an_end_mark_followed_by_a_comma_ends_no_sentence() -> None:
         "除非你就是先行者（Respect！！！），否则不需要自行量化。",
         "下一句另起一个话题。",
     ]
+
+
+def test_an_abbreviation_ends_no_sentence() -> None:
+    text = "Nadam 是 Tim Salimans et al. 在2016年提出的。Use a tool, e.g. pytest. Then run it."
+    assert spans(text, min_chars=2) == [
+        "Nadam 是 Tim Salimans et al. 在2016年提出的。",
+        "Use a tool, e.g. pytest.",
+        "Then run it.",
+    ]
