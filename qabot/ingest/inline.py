@@ -41,10 +41,12 @@ _CITATION_MARKER = re.compile(r"\[?\^?\d{1,3}\]?")
 _TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|tr|td|th|h[1-6]|summary|details|ul|ol|table)\b", re.I)
 # Notes number a paragraph's lines without Markdown's list syntax ("2、", "（1）", "a)"),
-# and Q&A notes open an answer with a label ("答：", "A:"): neither is what is said.
+# and open an answer or a remark with a label ("答：", "A:", "[解析]：", "【注】："):
+# neither is what is said.
 _LINE_OPENER = re.compile(r"(?:\d{1,2}、|[（(]\d{1,2}[)）]|[a-z][)）])\s*")
 _BLOCK_OPENER = re.compile(
-    rf"(?:答|回答|解答|a|answer)\s*[：:]\s*|{_LINE_OPENER.pattern}", re.IGNORECASE
+    rf"(?:答|回答|解答|a|answer|[\[【][\u4e00-\u9fff]{{1,4}}[\]】])\s*[：:]\s*|{_LINE_OPENER.pattern}",
+    re.IGNORECASE,
 )
 # Maths that is one name or symbol of two or more characters (``$XGBoost$``, ``$L1$``)
 # sets a word in italics; it reads as the word.
@@ -151,16 +153,10 @@ def render_inline(token: Token, locate: Locator, out: CleanText, paragraph: bool
             else:
                 cursor = _math_end(content, at, child)
             word = _MATHS_WORD.fullmatch(child.content) if kind == "math_inline" else None
-            # A formula on lines of its own inside a paragraph is a line of its own.
-            display = kind == "math_inline_double" and content[at - 1 : at] in ("", "\n")
-            if display:
-                out.line_break(locate(at), locate(at), hard=True)
             if word is not None:
                 _copy_text(word.group(1), at + len(child.markup) + word.start(1), locate, out)
             else:
                 _copy_verbatim(content, at, cursor, locate, out)
-            if display and content[cursor : cursor + 1] in ("", "\n"):
-                out.line_break(locate(cursor), locate(cursor), hard=True)
         elif kind in _DELIMITERS:
             at = content.find(child.markup, cursor)
             if at >= 0:

@@ -7,15 +7,14 @@ The parser is CommonMark with tables, front matter, dollar maths, footnotes and 
 lists (mdit-py-plugins). What becomes a note:
 
 - a paragraph, its soft line breaks joined (with no space between CJK characters),
-  less an opening answer label (``答：``, ``A:``) and numbers opening its lines
-  (``2、``, ``a)``), a formula on lines of its own inside it (``$$…$$``) on a line
-  of its own;
+  less an opening answer label (``答：``, ``[解析]：``, ``A:``) and numbers opening its
+  lines (``2、``, ``a)``);
 - a top-level list item, blockquote or footnote, with everything nested in it, each
   paragraph or nested item on a line of its own;
 - a table row, read as ``header: cell; header: cell``;
 - a code block (fenced or indented) as one note of kind ``"code"``, verbatim, and a
-  display formula (``$$…$$``) as one note of kind ``"math"``; neither is cut into
-  sentences.
+  display formula (``$$…$$`` opening a line, even right under a paragraph's last
+  line) as one note of kind ``"math"``; neither is cut into sentences.
 
 Headings are not notes: a note's title is its heading path (``模型压缩 › 知识蒸馏``).
 A paragraph that is one short bold phrase or question (``**优点**：``, ``**Q1：…？**``)
@@ -39,8 +38,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -69,11 +70,33 @@ def markdown_parser() -> MarkdownIt:
         .use(footnote_plugin)
         .use(tasklists_plugin)
     )
+    # A formula opening a line ends the paragraph above it, as a code fence does: notes
+    # write "可得：\n$$…$$" with no blank line, and the formula is its own math note.
+    fence = parser.block.ruler.__rules__[parser.block.ruler.__find__("fence")]
+    parser.block.ruler.at("math_block", _quiet_when_silent(math_block_dollar()), {"alt": fence.alt})
     # Entities and escapes stay tokens of their own, so text tokens are the file's text.
     parser.disable("text_join")
     parser.normalizeLink = lambda url: url  # type: ignore[method-assign]
     parser.validateLink = lambda url: True  # type: ignore[method-assign]
     return parser
+
+
+def _quiet_when_silent(
+    rule: Callable[[StateBlock, int, int, bool], bool],
+) -> Callable[[StateBlock, int, int, bool], bool]:
+    """``rule``, which ignores ``silent``, made to leave no token when only asked whether
+    it matches (as a paragraph asks the rules that may end it)."""
+
+    def checked(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not silent:
+            return rule(state, start, end, False)
+        line, tokens = state.line, len(state.tokens)
+        found = rule(state, start, end, False)
+        state.line = line
+        del state.tokens[tokens:]
+        return found
+
+    return checked
 
 
 @dataclass(slots=True)

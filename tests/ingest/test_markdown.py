@@ -199,22 +199,32 @@ def test_a_bold_question_heads_its_answer_and_a_bold_line_heading_nothing_is_tex
 def test_an_answer_label_and_line_numbers_opening_a_paragraph_are_not_part_of_it() -> None:
     text = (
         "# BERT\n\n## 2、怎么 mask\n\n问：怎么 mask？\n\n答：随机选 15% 的词。\n\n"
-        "> A: It masks words.\n\n2、**思路如下：**\na) 先选词，\n（2）再替换。\n"
+        "> A: It masks words.\n\n2、**思路如下：**\na) 先选词，\n（2）再替换。\n\n"
+        "[解析]：先选后换。\n\n【注】：比例可调。\n"
     )
     assert [(note.title, note.text) for note in parse_markdown(text)] == [
         ("BERT › 2、怎么 mask", "问：怎么 mask？"),
         ("BERT › 2、怎么 mask", "随机选 15% 的词。"),
         ("BERT › 2、怎么 mask", "It masks words."),
         ("BERT › 2、怎么 mask", "思路如下：先选词，再替换。"),
+        ("BERT › 2、怎么 mask", "先选后换。"),
+        ("BERT › 2、怎么 mask", "比例可调。"),
     ]
 
 
-def test_maths_that_is_one_name_reads_as_the_name_and_a_formula_line_stands_apart() -> None:
+def test_maths_that_is_one_name_reads_as_the_name_and_a_formula_line_ends_a_paragraph() -> None:
+    # Notes put a display formula right under the line that introduces it, as a fence.
     text = "$XGBoost$ 的 $L1$ 项与 $x$ 有关，即\n$$\nF_1 = 2PR\n$$\n得到调和平均。\n"
-    [note] = parse_markdown(text)
-    assert note.text == "XGBoost 的 L1 项与 $x$ 有关，即\n$$ F_1 = 2PR $$\n得到调和平均。"
-    start, end = note.offsets.span(0, len("XGBoost"))
+    found = parse_markdown(text)
+    assert [(note.kind, note.text) for note in found] == [
+        ("prose", "XGBoost 的 L1 项与 $x$ 有关，即"),
+        ("math", "$$\nF_1 = 2PR\n$$"),
+        ("prose", "得到调和平均。"),
+    ]
+    start, end = found[0].offsets.span(0, len("XGBoost"))
     assert text[start:end] == "XGBoost"
+    unclosed = parse_markdown("正文，\n$$ x\n继续。\n")
+    assert [note.text for note in unclosed] == ["正文， $$ x 继续。"]
 
 
 @pytest.mark.parametrize(
