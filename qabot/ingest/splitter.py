@@ -27,8 +27,13 @@ _GOES_ON = re.compile(r"[ \t]*[,，、:：]")
 # A full stop that ends an abbreviation ends no sentence: "Tim Salimans et al. 在2016年".
 _ABBREVIATION = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|fig|eq|approx)\.$", re.IGNORECASE)
 _ABBREVIATION_CHARS = 8
-CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$")
-"""Inline code or maths, delimiters included, as clean note text keeps them."""
+CODE_SPAN = re.compile(
+    r"(`+).+?(?<!`)\1(?!`)|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<![\s\\])\$"
+    r"|\$\s[^$\n]*?[\\_^{][^$\n]*?\s\$"
+)
+"""Inline code or maths, delimiters included, as clean note text keeps them: maths
+spaced inside its ``$`` (``$ \\beta_1 $``) only with a sign of LaTeX in it, so that
+prices ("$5 and $6") are not maths."""
 # Spans no cut falls inside: inline code, maths, URLs (not their final punctuation)
 # and entities. Only looked for in texts holding one of _PROTECTED_HINTS.
 _PROTECTED = re.compile(

@@ -54,6 +54,7 @@ def test_unbreakable_text_is_cut_hard_at_the_limit() -> None:
         "`x = 1; y = 2`",
         "$a; b! c?$",
         "$$f(x)! = 1;$$",
+        "$ p_1(x;\\beta) $",
         "https://example.org/search?q=1;b=2!",
         "&lt;",
         "&#x20;",
@@ -106,4 +107,12 @@ def test_an_abbreviation_ends_no_sentence() -> None:
         "Nadam 是 Tim Salimans et al. 在2016年提出的。",
         "Use a tool, e.g. pytest.",
         "Then run it.",
+    ]
+
+
+def test_prices_are_not_maths() -> None:
+    assert spans("It costs $5 and $6; cheap. Next one here.", min_chars=2) == [
+        "It costs $5 and $6;",
+        "cheap.",
+        "Next one here.",
     ]
