@@ -40,10 +40,14 @@ class NotesIndex:
     # The arrays all of the above are views of; other stages build on them.
     arrays: IndexArrays
 
+    def note_sentences(self, snippet_id: int) -> list[int]:
+        """The snippets of ``snippet_id``'s first note, in reading order."""
+        return self.note_snippets.get(self.snippets[snippet_id].note_ids[0], [])
+
     def neighbour(self, snippet_id: int, step: int = 1) -> int | None:
         """The snippet ``step`` places after ``snippet_id`` in its first note (before,
         for a negative ``step``), if any."""
-        sequence = self.note_snippets.get(self.snippets[snippet_id].note_ids[0], [])
+        sequence = self.note_sentences(snippet_id)
         position = sequence.index(snippet_id) + step
         return sequence[position] if 0 <= position < len(sequence) else None
 

@@ -66,6 +66,7 @@ def markdown_parser() -> MarkdownIt:
         MarkdownIt("commonmark")
         .enable("table")
         .use(front_matter_plugin)
+        # $$…$$ within a line stays one maths token, kept verbatim (not $ + $…$ + $).
         .use(dollarmath_plugin, double_inline=True)
         .use(footnote_plugin)
         .use(tasklists_plugin)

@@ -113,7 +113,7 @@ class CoverageMeter:
         first = index.snippets[answer[0]]
         sentences = answer
         if self.settings.coverage_scope == "note":
-            sentences = index.note_snippets.get(first.note_ids[0], answer)
+            sentences = index.note_sentences(answer[0]) or answer
         found = {term for sid in sentences for term in index.snippet_terms[sid]}
         found.update(index.title_terms.get(first.title, ()))
         return found

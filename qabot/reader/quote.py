@@ -45,7 +45,7 @@ def choose_sentences(
     chosen = [best]
     margin = settings.runner_up_margin
     if margin and best in scores and settings.max_sentences > 1:
-        note = set(index.note_snippets.get(index.snippets[best].note_ids[0], ()))
+        note = set(index.note_sentences(best))
         for sid in ranked[1:]:
             if scores.get(sid, -math.inf) < scores[best] - margin:
                 break
@@ -69,6 +69,6 @@ def choose_sentences(
 
 def in_note_order(chosen: list[int], index: NotesIndex) -> list[int]:
     """``chosen`` (the best sentence first) in the order its note has them."""
-    order = index.note_snippets.get(index.snippets[chosen[0]].note_ids[0], [])
+    order = index.note_sentences(chosen[0])
     position = {sid: at for at, sid in enumerate(order)}
     return sorted(chosen, key=lambda sid: position.get(sid, len(order)))
